@@ -1,0 +1,56 @@
+"""build(): the pipeline, in a few lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import load_config
+from .content import read_content
+from .model import Site
+from .plan import Plan, plan_outputs
+from .render import load_theme, make_environment, render_all, theme_static
+from .site import BuildOptions, build_site
+from .write import WriteReport, write_site
+
+OUTPUT_DIR = "output"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build made and what it wrote."""
+
+    site: Site
+    plan: Plan
+    report: WriteReport
+    output_dir: Path
+
+
+def load_site(root: Path, options: BuildOptions, *, base_url: str | None = None) -> tuple[Site, Plan]:
+    """Read, check and plan a site without rendering or writing anything."""
+    config = load_config(root, base_url=base_url)
+    theme = load_theme(root, config.theme)
+    content = read_content(root, config)
+    site = build_site(content, config, options)
+    return site, plan_outputs(site, theme_static(theme, content.static_files))
+
+
+def build(
+    root: Path,
+    output_dir: Path | None = None,
+    *,
+    now: dt.datetime,
+    drafts: bool = False,
+    future: bool = False,
+    base_url: str | None = None,
+) -> BuildResult:
+    """Build the site at root into output_dir (default root/output); raises SitegenError before writing anything."""
+    root = Path(root)
+    output_dir = Path(output_dir) if output_dir is not None else root / OUTPUT_DIR
+    options = BuildOptions(now=now, drafts=drafts, future=future)
+    site, plan = load_site(root, options, base_url=base_url)
+    env = make_environment(root, load_theme(root, site.config.theme))
+    rendered = render_all(env, site, plan.outputs)
+    report = write_site(output_dir, rendered, plan.static)
+    return BuildResult(site, plan, report, output_dir)

@@ -1,0 +1,128 @@
+"""The command line: parse arguments, call the library, print problems and a summary, pick the exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .build import build
+from .config import load_config
+from .content import slugify
+from .errors import SitegenError
+from .scaffold import new_item, write_scaffold
+
+
+class ExitStatus(enum.IntEnum):
+    """The exit codes sitegen promises."""
+
+    OK = 0
+    SITE_ERROR = 1
+    """The content or the settings have problems (or a file could not be written)."""
+    USAGE = 2
+    """The command line was wrong (click's own code for usage errors)."""
+    INTERRUPTED = 130
+
+
+def _report(error: SitegenError, nothing_written: bool = True) -> None:
+    for problem in error.problems:
+        click.secho("error: ", fg="red", bold=True, err=True, nl=False)
+        click.echo(str(problem), err=True)
+    count = len(error.problems)
+    tail = "; nothing was written." if nothing_written else "."
+    click.echo(f"{count} error{'s' if count != 1 else ''}{tail}", err=True)
+
+
+source_option = click.option(
+    "--source",
+    "-s",
+    "source",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The site folder (the one holding sitegen.toml).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="sitegen")
+def cli() -> None:
+    """Turn a folder of Markdown into a small business's website, feeds and offer pages."""
+
+
+@cli.command("build")
+@source_option
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Where to write the site [default: SOURCE/output].")
+@click.option("--drafts", is_flag=True, help="Include posts, pages and offers marked draft.")
+@click.option("--future", is_flag=True, help="Include posts dated in the future and offers that have not started.")
+@click.option("--base-url", metavar="URL", help="Override base_url from sitegen.toml (for a preview deploy).")
+def build_command(source: Path, output: Path | None, drafts: bool, future: bool, base_url: str | None) -> None:
+    """Build the site into the output folder, writing only files that changed."""
+    started = time.perf_counter()
+    result = build(source, output, now=dt.datetime.now(dt.timezone.utc), drafts=drafts, future=future, base_url=base_url)
+    site, report = result.site, result.report
+    html = sum(1 for o in result.plan.outputs if o.path.endswith(".html"))
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"built {len(site.posts)} posts, {len(site.pages)} pages, {len(site.offers)} offers -> "
+        f"{html} HTML pages, {len(result.plan.static)} static files in {result.output_dir} "
+        f"({len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed) in {seconds:.2f} s"
+    )
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="My Business", show_default=True, help="The site's title.")
+def init_command(directory: Path, title: str) -> None:
+    """Create a new site in DIRECTORY: settings, a post, a page and an offer."""
+    if directory.exists() and any(directory.iterdir()):
+        raise click.UsageError(f"{directory} is not empty; choose a new or empty folder")
+    written = write_scaffold(directory, title=title, today=dt.date.today())
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(f"\nNext: cd {directory} && sitegen build   (the site is written to {directory / 'output'})")
+
+
+@cli.command("new")
+@click.argument("kind", type=click.Choice(["post", "page", "offer"]))
+@click.argument("title")
+@source_option
+@click.option("--slug", help="The file's slug [default: from the title].")
+def new_command(kind: str, title: str, source: Path, slug: str | None) -> None:
+    """Write a new post, page or offer with its front matter filled in, and print its path."""
+    config = load_config(source)
+    now = dt.datetime.now(config.tz).replace(second=0, microsecond=0)
+    path = new_item(source, kind, title, slug or slugify(title), now)
+    click.echo(path)
+
+
+def main() -> None:
+    """Entry point of the sitegen command."""
+    try:
+        status = cli.main(standalone_mode=False, prog_name="sitegen")
+    except SitegenError as error:
+        _report(error)
+        sys.exit(ExitStatus.SITE_ERROR)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except OSError as error:
+        click.secho("error: ", fg="red", bold=True, err=True, nl=False)
+        click.echo(f"{error.filename or ''}: {error.strerror or error}", err=True)
+        sys.exit(ExitStatus.SITE_ERROR)
+    sys.exit(status if isinstance(status, int) else ExitStatus.OK)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,444 @@
+"""Find and read content files: front matter -> typed meta, Markdown -> HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from .config import Settings, problems_from_validation
+from .errors import Problem, SitegenError, did_you_mean
+from .markdown import MarkdownRenderer, Rendered
+
+CONTENT_DIR = "content"
+STATIC_DIR = "static"
+KINDS = {"posts": "post", "pages": "page", "offers": "offer"}
+
+# ---------------------------------------------------------------------------------
+# Front matter schemas
+# ---------------------------------------------------------------------------------
+
+
+class _Meta(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    title: str = Field(min_length=1)
+    """The title (required)."""
+    summary: str | None = None
+    """A one or two sentence summary (Markdown); else the text before <!-- more -->, else the first paragraph."""
+    slug: str | None = None
+    """The last part of the URL; default: the file name without a date prefix."""
+    image: str | None = None
+    """A picture for social previews and feeds: a site URL (/static/...) or an absolute URL."""
+    template: str | None = None
+    """A template to render this item with, instead of the default for its kind."""
+    draft: bool = False
+    """Never built unless `sitegen build --drafts`."""
+    extra: dict[str, Any] = {}
+    """Anything else; templates receive it untouched as item.extra."""
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_slug(value)
+        return value
+
+    @field_validator("date", "updated", "valid_from", "valid_until", mode="before", check_fields=False)
+    @classmethod
+    def _datetime(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        end_of_day = info.field_name == "valid_until"
+        return parse_datetime(value, info.context["tz"], end_of_day=end_of_day)
+
+
+class Audio(BaseModel):
+    """A podcast episode's media file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    url: str
+    """The file: a site URL (/static/ep1.mp3) or an absolute URL."""
+    length: int = Field(ge=0)
+    """Its size in bytes."""
+    type: str = "audio/mpeg"
+    """Its media type."""
+    duration: str | None = None
+    """Its duration, HH:MM:SS."""
+
+
+class PostMeta(_Meta):
+    """A post's front matter."""
+
+    date: dt.datetime
+    """When it was published (required); in the site's zone unless the value has one."""
+    updated: dt.datetime | None = None
+    """When it last changed in a way readers should know about."""
+    tags: tuple[str, ...] = ()
+    """Topics; each gets an archive page and feeds."""
+    categories: tuple[str, ...] = ()
+    """Sections (`category: News` or `categories: [News, Recipes]`)."""
+    author: str | None = None
+    """A key into [authors] in sitegen.toml, or just a name."""
+    id: str | None = None
+    """The feed entry id; default: derived once from the first date and slug."""
+    audio: Audio | None = None
+    """A podcast episode attached to the post."""
+    offer: str | None = None
+    """The slug of an offer this post promotes."""
+
+    @field_validator("tags", "categories", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class PageMeta(_Meta):
+    """A page's front matter."""
+
+    menu: int | None = None
+    """Position in the site navigation (1 first); leave out to keep the page out of it."""
+    updated: dt.datetime | None = None
+    """When the page last changed in a way readers should know about."""
+
+
+class Cta(BaseModel):
+    """An offer's one call to action."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    label: str = Field(min_length=1)
+    """The button text ("Order now")."""
+    url: str = Field(min_length=1)
+    """Where the button goes."""
+
+
+class OfferMeta(_Meta):
+    """An offer's front matter."""
+
+    price: float | None = Field(default=None, ge=0)
+    """The offer price."""
+    currency: str = "USD"
+    """ISO 4217 currency code of the prices."""
+    was: float | None = Field(default=None, ge=0)
+    """The former price, shown struck through."""
+    cta: Cta
+    """The one call to action: {label, url} (required)."""
+    valid_from: dt.datetime | None = None
+    """The offer's page is built from this time on (date-only: the start of that day)."""
+    valid_until: dt.datetime | None = None
+    """After this time the page says the offer has ended (date-only: the end of that day)."""
+    code: str | None = None
+    """A coupon code, shown so it is easy to copy."""
+    terms: str | None = None
+    """The fine print."""
+    listed: bool = True
+    """False: reachable by link only, not on the home page, /offers/ or feeds."""
+    featured: bool = False
+    """Shown first among current offers."""
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"expected a three-letter ISO 4217 code like 'USD', got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "OfferMeta":
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError(
+                f"valid_until {self.valid_until:%Y-%m-%d %H:%M} is before valid_from {self.valid_from:%Y-%m-%d %H:%M}"
+            )
+        return self
+
+
+SCHEMAS: dict[str, type[_Meta]] = {"post": PostMeta, "page": PageMeta, "offer": OfferMeta}
+
+# Keys written for Jekyll, Hugo or Pelican, and the key they mean here.
+ALIASES = {"category": "categories", "lastmod": "updated", "modified": "updated", "description": "summary"}
+
+
+# ---------------------------------------------------------------------------------
+# Documents
+# ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """One content file, read and validated: the input of build_site()."""
+
+    source_path: str
+    """Relative to the site root: 'content/posts/2026-03-01-spring.md'."""
+    kind: Literal["post", "page", "offer"]
+    meta: _Meta
+    """The validated front matter (PostMeta, PageMeta or OfferMeta)."""
+    rendered: Rendered
+    """The body as HTML."""
+    summary_html: str
+    """From front matter, else from the body."""
+    file_slug: str
+    """The slug the file name gives."""
+    body_line: int
+    """The line the Markdown body starts on, for messages about it."""
+    text: str
+    """The file's text, for finding lines of things reported later."""
+
+    @property
+    def content_path(self) -> str:
+        """The path under content/ ('posts/x.md'), as internal links name it."""
+        return self.source_path.removeprefix(CONTENT_DIR + "/")
+
+    @property
+    def slug(self) -> str:
+        """The slug: front matter's, else the file name's."""
+        return self.meta.slug or self.file_slug
+
+    def line_of(self, needle: str) -> int | None:
+        """The first line of the file containing `needle` (1-based)."""
+        index = self.text.find(needle)
+        return None if index < 0 else self.text.count("\n", 0, index) + 1
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file copied as it is."""
+
+    source: Path
+    """Where it is on disk."""
+    path: str
+    """Where it goes, relative to the output folder ('static/images/a.png')."""
+    source_path: str
+    """For messages: relative to the site root, or the theme's own path."""
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything read from content/."""
+
+    documents: tuple[Document, ...]
+    static_files: tuple[StaticFile, ...]
+    problems: tuple[Problem, ...] = ()
+    """What could not be read; later steps add theirs, so one build reports everything."""
+    unreadable: frozenset[str] = frozenset()
+    """Paths under content/ of files with problems (links to them are not reported again)."""
+
+
+def read_content(root: Path, config: Settings, renderer: MarkdownRenderer | None = None) -> Content:
+    """Read every content file under root/content; problems are collected in Content.problems."""
+    renderer = renderer or MarkdownRenderer()
+    content_root = root / CONTENT_DIR
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    unreadable: set[str] = set()
+    for folder, kind in KINDS.items():
+        for path in sorted((content_root / folder).rglob("*.md")) if (content_root / folder).is_dir() else ():
+            if _hidden(path.relative_to(content_root)):
+                continue
+            source_path = path.relative_to(root).as_posix()
+            try:
+                documents.append(read_document(path.read_bytes(), source_path, kind, config, renderer))
+            except SitegenError as error:
+                problems.extend(error.problems)
+                unreadable.add(path.relative_to(content_root).as_posix())
+    static = tuple(find_static(content_root / STATIC_DIR, STATIC_DIR, f"{CONTENT_DIR}/{STATIC_DIR}"))
+    return Content(tuple(documents), static, tuple(problems), frozenset(unreadable))
+
+
+def find_static(folder: Path, prefix: str, shown_as: str) -> list[StaticFile]:
+    """Every non-hidden file under folder, to be copied to prefix/<relative path>; shown_as names folder in messages."""
+    if not folder.is_dir():
+        return []
+    files = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not _hidden(relative):
+            files.append(StaticFile(path, f"{prefix}/{relative.as_posix()}", f"{shown_as}/{relative.as_posix()}"))
+    return files
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith((".", "_")) or part.endswith("~") for part in relative.parts)
+
+
+def read_document(data: bytes, source_path: str, kind: str, config: Settings, renderer: MarkdownRenderer) -> Document:
+    """Parse one content file's bytes into a Document, or raise SitegenError naming its problems."""
+    text = decode(data, source_path)
+    front, body, body_line = split_front_matter(text, source_path)
+    raw, key_lines = parse_yaml(front, source_path)
+    meta = validate_meta(raw, key_lines, source_path, kind, config)
+    base_dir = source_path.removeprefix(CONTENT_DIR + "/").rsplit("/", 1)[0]
+    rendered = renderer.render(body, base_dir)
+    summary_html = renderer.render_inline(meta.summary) if meta.summary else rendered.summary_html
+    file_slug = slug_from_filename(source_path.rsplit("/", 1)[-1], kind)
+    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, text)
+
+
+def decode(data: bytes, source_path: str) -> str:
+    """Bytes to text: UTF-8 (a byte-order mark is allowed), else a problem naming the line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SitegenError(
+            [Problem(source_path, line=line, message=f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8")]
+        ) from None
+
+
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
+
+
+def split_front_matter(text: str, source_path: str) -> tuple[str, str, int]:
+    """Split '---' front matter from the body; returns (front, body, line the body starts on)."""
+    if not text.startswith("---"):
+        raise SitegenError(
+            [Problem(source_path, line=1, message="expected front matter between '---' lines at the top of the file (at least a title)")]
+        )
+    first = text.find("\n") + 1
+    match = _FENCE.search(text, first)
+    if not first or match is None:
+        raise SitegenError([Problem(source_path, line=1, message="front matter starts with '---' but has no closing '---' line")])
+    front = text[first : match.start()]
+    body_start = match.end() + 1
+    return front, text[body_start:], text.count("\n", 0, body_start) + 1
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves timestamps as text, so every date is parsed one way, with the site's zone."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_yaml(front: str, source_path: str) -> tuple[dict, dict[str, int]]:
+    """Parse front matter YAML into a dict and the 1-based file line of each top-level key."""
+    loader = _Loader(front)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the opening '---'
+        problem = getattr(error, "problem", None) or str(error)
+        raise SitegenError([Problem(source_path, line=line, message=f"invalid YAML in front matter: {problem}")]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise SitegenError([Problem(source_path, line=2, message=f"expected front matter of 'key: value' lines, got {type(data).__name__}")])
+    key_lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    return data, key_lines
+
+
+def validate_meta(raw: dict, key_lines: dict[str, int], source_path: str, kind: str, config: Settings) -> _Meta:
+    """Front matter dict -> typed meta, with Jekyll/Hugo aliases; problems name the line and field."""
+    schema = SCHEMAS[kind]
+    problems = []
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        key = str(key)
+        if key == "published":  # Jekyll: published: false means a draft
+            if not isinstance(value, bool):
+                problems.append(Problem(source_path, key_lines.get(key), key, f"expected true or false, got {value!r}"))
+            else:
+                data["draft"] = data.get("draft", False) or not value
+            continue
+        canonical = ALIASES.get(key, key)
+        if canonical not in schema.model_fields:
+            hint = did_you_mean(key, [*schema.model_fields, *(a for a, c in ALIASES.items() if c in schema.model_fields)])
+            problems.append(
+                Problem(source_path, key_lines.get(key), None, f"unknown field '{key}'", hint or "put your own fields under 'extra:'")
+            )
+            continue
+        if canonical in data:
+            problems.append(Problem(source_path, key_lines.get(key), key, f"'{key}' repeats a field given already; use one of them"))
+            continue
+        data[canonical] = value
+    try:
+        meta = schema.model_validate(data, context={"tz": config.tz})
+    except ValidationError as error:
+        reverse = {canonical: alias for alias, canonical in ALIASES.items()}
+
+        def line_of(loc: tuple) -> int | None:
+            key = str(loc[0]) if loc else ""
+            return key_lines.get(key) or key_lines.get(reverse.get(key, "")) or 1
+
+        problems.extend(problems_from_validation(error, schema, source_path, line_of))
+        meta = None
+    if problems:
+        raise SitegenError(problems)
+    return meta
+
+
+# ---------------------------------------------------------------------------------
+# Small parsers
+# ---------------------------------------------------------------------------------
+
+_DATE_FORMATS = "YYYY-MM-DD, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM:SS+01:00"
+
+
+def parse_datetime(value: Any, tz: dt.tzinfo, *, end_of_day: bool = False) -> dt.datetime:
+    """A front matter date or datetime, zone-aware (the site's zone unless it has one)."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime.combine(value, dt.time.max.replace(microsecond=0) if end_of_day else dt.time())
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                day = dt.date.fromisoformat(text)
+                parsed = dt.datetime.combine(day, dt.time.max.replace(microsecond=0) if end_of_day else dt.time())
+            else:
+                parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"expected a date like {_DATE_FORMATS}, got {value!r}") from None
+    else:
+        raise ValueError(f"expected a date like {_DATE_FORMATS}, got {value!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+def check_slug(slug: str) -> None:
+    """Raise ValueError unless slug is one safe URL path segment."""
+    if (
+        not slug
+        or slug in (".", "..")
+        or any(c in slug for c in "/\\?#%\"'<>")
+        or any(unicodedata.category(c)[0] in "CZ" for c in slug)
+    ):
+        raise ValueError(
+            f"slug {slug!r} is not a single URL path segment (it could escape the output folder or break links); "
+            "expected letters, digits and '-' like 'spring-menu'"
+        )
+
+
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def slug_from_filename(filename: str, kind: str) -> str:
+    """'2026-03-01-Spring Menu.md' -> 'spring-menu'."""
+    stem = filename.removesuffix(".md")
+    if kind == "post":
+        stem = _DATE_PREFIX.sub("", stem)
+    return slugify(stem)
+
+
+def slugify(text: str) -> str:
+    """Lower-case words joined by '-', accents folded ('Crème brûlée' -> 'creme-brulee')."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if not slug:  # a name with no Latin letters keeps its own, URL-safe
+        slug = re.sub(r"[\s/\\?#%]+", "-", text.strip().lower()).strip("-")
+    return slug or "item"

@@ -1,0 +1,123 @@
+"""Markdown to HTML: extensions, internal links to other content files, summaries."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import markdown as python_markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+# A link to another content file is written into the HTML as this scheme plus the target's
+# path under content/; site.py swaps it for the target's URL once every item has one.
+# Rendering stays a pure function of one file's text, so it can be cached by content hash.
+INTERNAL_SCHEME = "sitegen-ref:"
+INTERNAL_LINK = re.compile(r'(?P<attr>href|src)="sitegen-ref:(?P<target>[^"#]*)(?P<fragment>#[^"]*)?"')
+
+MORE_MARKER = "<!-- more -->"
+
+EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "def_list", "abbr", "sane_lists", "codehilite", "toc")
+EXTENSION_CONFIGS = {
+    "codehilite": {"css_class": "highlight", "guess_lang": False},
+    "toc": {"permalink": "#", "permalink_title": "Link to this section"},
+    "footnotes": {"BACKLINK_TITLE": "Back to the text"},
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One Markdown document as HTML."""
+
+    html: str
+    """The body, with internal links as sitegen-ref: markers."""
+    summary_html: str
+    """The text before <!-- more -->, else the first paragraph."""
+    internal_links: tuple[str, ...]
+    """Targets of links to other content files, as paths under content/ ('pages/about.md')."""
+
+
+class _InternalLinks(Treeprocessor):
+    """Rewrites relative links to .md files into sitegen-ref: markers and records them."""
+
+    def __init__(self, md: python_markdown.Markdown):
+        super().__init__(md)
+        self.base_dir = ""
+        self.found: list[str] = []
+
+    def run(self, root):  # noqa: D102 - Python-Markdown's hook
+        for element in root.iter():
+            for attr in ("href", "src"):
+                value = element.get(attr)
+                if value is None:
+                    continue
+                parts = urlsplit(value)
+                if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
+                    continue
+                if parts.path.startswith("/"):
+                    target = posixpath.normpath(parts.path.lstrip("/"))
+                else:
+                    target = posixpath.normpath(posixpath.join(self.base_dir, parts.path))
+                self.found.append(target)
+                element.set(attr, INTERNAL_SCHEME + target + (f"#{parts.fragment}" if parts.fragment else ""))
+
+
+class _InternalLinkExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's hook
+        md.treeprocessors.register(_InternalLinks(md), "sitegen_internal_links", 1)
+
+
+class MarkdownRenderer:
+    """A configured Python-Markdown converter; one per build (it is not thread-safe)."""
+
+    def __init__(self) -> None:
+        self._md = python_markdown.Markdown(
+            extensions=[*EXTENSIONS, _InternalLinkExtension()],
+            extension_configs=EXTENSION_CONFIGS,
+            output_format="html",
+        )
+        self._links: _InternalLinks = self._md.treeprocessors["sitegen_internal_links"]
+
+    def render(self, text: str, base_dir: str) -> Rendered:
+        """Render a document; base_dir is its folder under content/ ('posts'), for relative links."""
+        self._md.reset()
+        self._links.base_dir = base_dir
+        self._links.found = []
+        body = self._md.convert(text)
+        return Rendered(html=body, summary_html=summary_of(body), internal_links=tuple(self._links.found))
+
+    def render_inline(self, text: str) -> str:
+        """Render a one-line text (a front matter summary) without the surrounding <p>."""
+        self._md.reset()
+        self._links.found = []
+        body = self._md.convert(text)
+        return re.sub(r"^<p>(.*)</p>$", r"\1", body.strip(), flags=re.S)
+
+
+_FIRST_PARAGRAPH = re.compile(r"<p\b[^>]*>.*?</p>", re.S)
+_FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*"><a [^>]*class="footnote-ref"[^>]*>.*?</a></sup>', re.S)
+
+
+def summary_of(body_html: str) -> str:
+    """The HTML before <!-- more -->, else the first paragraph; footnote references dropped."""
+    if MORE_MARKER in body_html:
+        summary = body_html.split(MORE_MARKER, 1)[0].strip()
+    else:
+        match = _FIRST_PARAGRAPH.search(body_html)
+        summary = match.group(0) if match else ""
+    return _FOOTNOTE_REF.sub("", summary)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(fragment: str, limit: int | None = None) -> str:
+    """Text of an HTML fragment, whitespace folded, cut at a word boundary near `limit` characters."""
+    text = " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+    return text

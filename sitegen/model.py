@@ -1,0 +1,211 @@
+"""The site as immutable values: what build_site() makes and every later step reads. No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .config import Settings
+
+
+@dataclass(frozen=True)
+class Author:
+    """A person who writes posts."""
+
+    key: str
+    """The key posts use in `author:`."""
+    name: str
+    slug: str
+    url: str
+    """Their archive page, site-relative."""
+    role: str = ""
+    bio: str = ""
+    avatar: str = ""
+    website: str = ""
+
+
+@dataclass(frozen=True)
+class Term:
+    """A tag or category."""
+
+    name: str
+    """As written the first time it was used."""
+    slug: str
+    url: str
+    """Its archive page, site-relative."""
+
+
+@dataclass(frozen=True)
+class Audio:
+    """A podcast episode's media file."""
+
+    url: str
+    length: int
+    type: str
+    duration: str | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """What posts, pages and offers share."""
+
+    source_path: str
+    """The content file, relative to the site root."""
+    slug: str
+    title: str
+    url: str
+    """Site-relative: /posts/spring-menu/."""
+    permalink: str
+    """Absolute, from base_url."""
+    content: str
+    """The body as HTML."""
+    summary: str
+    """Summary HTML."""
+    description: str
+    """The summary as plain text, for meta descriptions."""
+    image: str | None
+    template: str | None
+    draft: bool
+    extra: dict[str, Any] = field(hash=False, compare=True)
+
+
+@dataclass(frozen=True)
+class Post(Item):
+    """A dated article."""
+
+    date: dt.datetime = None  # type: ignore[assignment]
+    updated: dt.datetime | None = None
+    tags: tuple[Term, ...] = ()
+    categories: tuple[Term, ...] = ()
+    author: Author | None = None
+    id: str = ""
+    audio: Audio | None = None
+    offer_slug: str | None = None
+    words: int = 0
+    """How many words the body has."""
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read at 230 words a minute, at least 1."""
+        return max(1, round(self.words / 230))
+
+    @property
+    def last_modified(self) -> dt.datetime:
+        """updated, else date."""
+        return self.updated or self.date
+
+
+@dataclass(frozen=True)
+class Page(Item):
+    """A standalone page (about, contact)."""
+
+    menu: int | None = None
+    updated: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Offer(Item):
+    """A landing page for one offer."""
+
+    price: float | None = None
+    currency: str = "USD"
+    was: float | None = None
+    cta_label: str = ""
+    cta_url: str = ""
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
+    code: str | None = None
+    terms: str | None = None
+    listed: bool = True
+    featured: bool = False
+    expired: bool = False
+    """True when the build's now is past valid_until."""
+
+    @property
+    def current(self) -> bool:
+        """Built and not expired."""
+        return not self.expired
+
+    @property
+    def saving(self) -> float | None:
+        """was - price, when both are given and positive."""
+        if self.was is not None and self.price is not None and self.was > self.price:
+            return round(self.was - self.price, 2)
+        return None
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """One term with its posts, newest first."""
+
+    kind: str
+    """'tag', 'category' or 'author'."""
+    term: Term | Author
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True)
+class Year:
+    """One year of posts."""
+
+    year: int
+    url: str
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the site navigation."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """The whole site, checked, before anything is rendered."""
+
+    config: Settings
+    base_url: str
+    now: dt.datetime
+    posts: tuple[Post, ...]
+    """Newest first."""
+    pages: tuple[Page, ...]
+    offers: tuple[Offer, ...]
+    """Every offer that has a page: current and expired, listed or not."""
+    tags: tuple[Taxonomy, ...]
+    categories: tuple[Taxonomy, ...]
+    authors: tuple[Taxonomy, ...]
+    years: tuple[Year, ...]
+    """Newest first."""
+    navigation: tuple[NavLink, ...]
+    neighbours: dict[str, tuple[Post | None, Post | None]] = field(hash=False)
+    """Post url -> (older, newer)."""
+
+    @property
+    def current_offers(self) -> tuple[Offer, ...]:
+        """Listed, not expired; featured first, then the soonest to end."""
+        far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+        current = [o for o in self.offers if o.listed and not o.expired]
+        return tuple(sorted(current, key=lambda o: (not o.featured, o.valid_until or far, o.slug)))
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url ('' for https://example.com, '/shop' for https://example.com/shop)."""
+        return urlsplit(self.base_url).path.rstrip("/")
+
+    def rel(self, url: str) -> str:
+        """A site URL as a root-relative link that works under base_url's path."""
+        return self.base_path + url if url.startswith("/") and not url.startswith("//") else url
+
+    def index_url(self, kind: str) -> str:
+        """The URL listing every term of a taxonomy ('tag' -> '/tags/')."""
+        return getattr(self.config.permalinks, kind).split("{slug}", 1)[0]
+
+    def absolute(self, url: str) -> str:
+        """A site URL (/posts/x/) as a permalink; absolute URLs pass through."""
+        if "://" in url or url.startswith(("mailto:", "tel:", "data:")):
+            return url
+        return self.base_url + ("" if url.startswith("/") else "/") + url

@@ -1,0 +1,287 @@
+"""plan_outputs(): every file the build will write, checked for collisions, before rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from .content import StaticFile
+from .errors import Problem, raise_if
+from .model import Item, Offer, Page, Post, Site, Taxonomy, Year
+
+
+@dataclass(frozen=True)
+class Paginator:
+    """One page of a paginated list."""
+
+    number: int
+    """1-based."""
+    total: int
+    """How many pages the list has."""
+    items: tuple
+    """This page's items."""
+    base_url: str
+    """The list's first page."""
+    count: int
+    """Items in the whole list."""
+
+    def url_of(self, number: int) -> str:
+        """The URL of page `number` of this list."""
+        return self.base_url if number == 1 else f"{self.base_url}page/{number}/"
+
+    @property
+    def previous_url(self) -> str | None:
+        """Newer entries, if any."""
+        return self.url_of(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        """Older entries, if any."""
+        return self.url_of(self.number + 1) if self.number < self.total else None
+
+
+@dataclass(frozen=True)
+class Head:
+    """What goes in an HTML page's <head>: title, description, canonical and sharing metadata."""
+
+    title: str
+    description: str
+    canonical: str
+    """Absolute URL."""
+    image: str | None = None
+    """Absolute URL of the social preview image."""
+    og_type: str = "website"
+    noindex: bool = False
+    jsonld: str | None = None
+    """JSON-LD, already serialised."""
+    published: dt.datetime | None = None
+    modified: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file to write: its path, how to render it, and what it shows."""
+
+    path: str
+    """Relative to the output folder: 'posts/x/index.html'."""
+    url: str
+    """Site-relative URL: '/posts/x/'."""
+    kind: str
+    """home, post, page, offer, offers, archive, year, tag, category, author, tags, categories, authors, 404, sitemap, robots."""
+    templates: tuple[str, ...] = ()
+    """Template names, most specific first."""
+    item: Any = None
+    """The Post, Page, Offer, Taxonomy or Year shown."""
+    paginator: Paginator | None = None
+    head: Head | None = None
+    source_path: str | None = None
+    """The content file behind it, for messages."""
+    entries: tuple = field(default=())
+    """For sitemap.xml: (permalink, lastmod) pairs."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything to write: rendered outputs and static files."""
+
+    outputs: tuple[Output, ...]
+    static: tuple[StaticFile, ...]
+
+
+def path_of(url: str) -> str:
+    """'/posts/x/' -> 'posts/x/index.html'; '/404.html' -> '404.html'."""
+    path = url.lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def plan_outputs(site: Site, static: tuple[StaticFile, ...]) -> Plan:
+    """Enumerate every output of the site; raise if two claim one path or a path leaves the output folder."""
+    config = site.config
+    per_page = config.pagination.posts
+    outputs: list[Output] = []
+    add = outputs.append
+
+    add(Output("index.html", "/", "home", ("home.html",), head=_home_head(site)))
+    for post in site.posts:
+        add(_item_output(site, post, "post", _post_head(site, post)))
+    for page in site.pages:
+        add(_item_output(site, page, "page", _item_head(site, page)))
+    for offer in site.offers:
+        add(_item_output(site, offer, "offer", _offer_head(site, offer)))
+    offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"))
+    add(Output("offers/index.html", "/offers/", "offers", ("offers.html",), head=offers_head))
+
+    outputs += _paginated(site, "archive", "/archive/", site.posts, per_page, None, "All posts")
+    for year in site.years:
+        outputs += _paginated(site, "year", year.url, year.posts, per_page, year, f"Posts from {year.year}")
+    for kind, taxonomies, plural, index_title in (
+        ("tag", site.tags, "tags", "Topics"),
+        ("category", site.categories, "categories", "Categories"),
+        ("author", site.authors, "authors", "Authors"),
+    ):
+        if not taxonomies:
+            continue
+        index_url = site.index_url(kind)
+        head = Head(f"{index_title} · {config.title}", f"{index_title} on {config.title}.", site.absolute(index_url))
+        add(Output(path_of(index_url), index_url, plural, (f"{plural}.html", "terms.html"), head=head))
+        for taxonomy in taxonomies:
+            title = _taxonomy_title(taxonomy)
+            outputs += _paginated(site, kind, taxonomy.term.url, taxonomy.posts, per_page, taxonomy, title)
+
+    add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), noindex=True)))
+    add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",)))
+    add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(site, outputs)))
+
+    _check_paths(outputs, static)
+    return Plan(tuple(outputs), static)
+
+
+def _taxonomy_title(taxonomy: Taxonomy) -> str:
+    if taxonomy.kind == "author":
+        return f"Posts by {taxonomy.term.name}"
+    if taxonomy.kind == "category":
+        return taxonomy.term.name
+    return f"Posts about {taxonomy.term.name}"
+
+
+def _item_output(site: Site, item: Item, kind: str, head: Head) -> Output:
+    templates = ((item.template,) if item.template else ()) + (f"{kind}s/{item.slug}.html", f"{kind}.html")
+    return Output(path_of(item.url), item.url, kind, templates, item=item, head=head, source_path=item.source_path)
+
+
+def _paginated(site: Site, kind: str, base_url: str, posts: tuple[Post, ...], per_page: int, item: Any, title: str) -> list[Output]:
+    """The pages of one list; each slice is taken once, so a list of N posts costs O(N)."""
+    total = max(1, -(-len(posts) // per_page))
+    outputs = []
+    for number in range(1, total + 1):
+        paginator = Paginator(number, total, posts[(number - 1) * per_page : number * per_page], base_url, len(posts))
+        url = paginator.url_of(number)
+        page_title = title if number == 1 else f"{title}, page {number}"
+        description = _taxonomy_description(site, item, title)
+        head = Head(f"{page_title} · {site.config.title}", description, site.absolute(url))
+        outputs.append(Output(path_of(url), url, kind, (f"{kind}.html", "list.html"), item=item, paginator=paginator, head=head))
+    return outputs
+
+
+def _taxonomy_description(site: Site, item: Any, title: str) -> str:
+    if isinstance(item, Taxonomy) and item.kind == "author" and getattr(item.term, "bio", ""):
+        return item.term.bio
+    return f"{title} on {site.config.title}: {site.config.description}"
+
+
+def _image(site: Site, item: Item | None) -> str | None:
+    image = (item.image if item else None) or site.config.image
+    return site.absolute(image) if image else None
+
+
+def _item_head(site: Site, item: Item) -> Head:
+    return Head(f"{item.title} · {site.config.title}", item.description or site.config.description, item.permalink, _image(site, item))
+
+
+def _organization(site: Site) -> dict:
+    config = site.config
+    business = config.business
+    data: dict[str, Any] = {"@type": "Organization", "name": config.business_name, "url": site.absolute("/")}
+    if config.image:
+        data["logo"] = site.absolute(config.image)
+    if business.email:
+        data["email"] = business.email
+    if business.phone:
+        data["telephone"] = business.phone
+    if business.address:
+        data["address"] = business.address
+    if config.social:
+        data["sameAs"] = list(config.social.values())
+    return data
+
+
+def _jsonld(data: dict) -> str:
+    text = json.dumps({"@context": "https://schema.org", **data}, ensure_ascii=False, sort_keys=True)
+    # Inside <script>, "</" could end the element early (HTML spec, script data state); JSON allows "<\/".
+    return text.replace("</", "<\\/")
+
+
+def _home_head(site: Site) -> Head:
+    config = site.config
+    title = f"{config.title} · {config.tagline}" if config.tagline else config.title
+    return Head(title, config.description, site.absolute("/"), _image(site, None), jsonld=_jsonld(_organization(site)))
+
+
+def _post_head(site: Site, post: Post) -> Head:
+    data: dict[str, Any] = {
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": post.description,
+        "url": post.permalink,
+        "mainEntityOfPage": post.permalink,
+        "datePublished": post.date.isoformat(),
+        "dateModified": post.last_modified.isoformat(),
+        "publisher": _organization(site),
+        "wordCount": post.words,
+    }
+    if post.author:
+        data["author"] = {"@type": "Person", "name": post.author.name, "url": site.absolute(post.author.url)}
+    if post.image:
+        data["image"] = site.absolute(post.image)
+    if post.tags:
+        data["keywords"] = [t.name for t in post.tags]
+    head = _item_head(site, post)
+    return Head(head.title, head.description, head.canonical, head.image, "article", jsonld=_jsonld(data), published=post.date, modified=post.last_modified)
+
+
+def _offer_head(site: Site, offer: Offer) -> Head:
+    offer_data: dict[str, Any] = {
+        "@type": "Offer",
+        "url": offer.permalink,
+        "availability": "https://schema.org/Discontinued" if offer.expired else "https://schema.org/InStock",
+    }
+    if offer.price is not None:
+        offer_data.update(price=f"{offer.price:.2f}", priceCurrency=offer.currency)
+    if offer.valid_from:
+        offer_data["validFrom"] = offer.valid_from.isoformat()
+    if offer.valid_until:
+        offer_data["priceValidUntil"] = offer.valid_until.date().isoformat()
+    data = {"@type": "Product", "name": offer.title, "description": offer.description, "offers": offer_data}
+    if offer.image:
+        data["image"] = site.absolute(offer.image)
+    head = _item_head(site, offer)
+    return Head(head.title, head.description, head.canonical, head.image, noindex=offer.expired or not offer.listed, jsonld=_jsonld(data))
+
+
+def _sitemap_entries(site: Site, outputs: list[Output]) -> tuple[tuple[str, str | None], ...]:
+    entries = []
+    for output in outputs:
+        if output.head is None or output.head.noindex or output.kind == "404":
+            continue
+        if output.paginator and output.paginator.number > 1:
+            continue
+        item = output.item
+        lastmod = None
+        if isinstance(item, Post):
+            lastmod = item.last_modified
+        elif isinstance(item, Page) and item.updated:
+            lastmod = item.updated
+        elif output.paginator and output.paginator.items:
+            lastmod = max(p.last_modified for p in output.paginator.items)
+        entries.append((output.head.canonical, lastmod.isoformat() if lastmod else None))
+    return tuple(sorted(entries))
+
+
+def _check_paths(outputs: list[Output], static: tuple[StaticFile, ...]) -> None:
+    problems: list[Problem] = []
+    claimed: dict[str, str] = {}
+    for path, who in [(o.path, o.source_path or f"the {o.kind} page {o.url}") for o in outputs] + [
+        (s.path, s.source_path) for s in static
+    ]:
+        normal = posixpath.normpath(path)
+        if normal != path or normal.startswith("../") or normal == ".." or path.startswith("/"):
+            problems.append(Problem(who, message=f"output path '{path}' would leave the output folder or is not normal"))
+            continue
+        if path in claimed:
+            problems.append(Problem(who, message=f"writes {path}, which {claimed[path]} writes too", hint="rename one of them"))
+        else:
+            claimed[path] = who
+    raise_if(problems)

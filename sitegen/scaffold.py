@@ -1,0 +1,117 @@
+"""Files `sitegen init` and `sitegen new` write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from .errors import Problem, SitegenError
+
+
+def _quote(text: str) -> str:
+    """A YAML/TOML-safe double-quoted string (JSON strings are valid in both)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def write_scaffold(directory: Path, *, title: str, today: dt.date) -> list[Path]:
+    """Write a small working site into directory; returns the files written."""
+    until = today + dt.timedelta(days=30)
+    files = {
+        "sitegen.toml": f"""# Settings for sitegen: every key is documented in the README.
+title = {_quote(title)}
+tagline = "What you do, in one sentence your customers care about."
+description = "Who you are, where you are, and why people come back."
+base_url = "https://example.com"
+language = "en"
+timezone = "UTC"
+
+[business]
+name = {_quote(title)}
+email = "hello@example.com"
+phone = ""
+address = ""
+hours = ["Mon–Fri 9:00–17:00"]
+
+[authors.owner]
+name = "The Owner"
+bio = "Runs the place."
+
+[[navigation]]
+title = "Offers"
+url = "/offers/"
+
+[social]
+
+[pagination]
+posts = 10
+""",
+        f"content/posts/{today:%Y-%m-%d}-welcome.md": f"""---
+title: Welcome to our new website
+date: {today:%Y-%m-%d} 09:00
+tags: [news]
+category: News
+author: owner
+---
+This is your first post. Write posts in Markdown in `content/posts/`, one file each.
+
+<!-- more -->
+
+Readers can follow new posts in their feed reader. See [about us](../pages/about.md).
+""",
+        "content/pages/about.md": """---
+title: About us
+menu: 1
+summary: Who we are and what we do.
+---
+Tell your story here.
+""",
+        "content/offers/first-offer.md": f"""---
+title: Our opening offer
+summary: 10% off your first order.
+price: 18.00
+was: 20.00
+currency: USD
+cta: {{label: Order now, url: "https://example.com/order"}}
+valid_from: {today:%Y-%m-%d}
+valid_until: {until:%Y-%m-%d}
+code: WELCOME10
+---
+Describe what the customer gets, in a few short lines.
+""",
+        "content/static/.gitkeep": "",
+        ".gitignore": "output/\n.sitegen-cache/\n",
+    }
+    written = []
+    for relative, text in files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def new_item(root: Path, kind: str, title: str, slug: str, now: dt.datetime) -> Path:
+    """Write a new post, page or offer with filled-in front matter; never overwrites a file."""
+    if kind == "post":
+        path = root / "content" / "posts" / f"{now:%Y-%m-%d}-{slug}.md"
+        front = f"title: {_quote(title)}\ndate: {now:%Y-%m-%d %H:%M}\ntags: []\ndraft: true\n"
+        body = "Write the first paragraph here; it becomes the summary.\n"
+    elif kind == "page":
+        path = root / "content" / "pages" / f"{slug}.md"
+        front = f"title: {_quote(title)}\nsummary: \"\"\n"
+        body = "Write the page here.\n"
+    else:
+        path = root / "content" / "offers" / f"{slug}.md"
+        until = now + dt.timedelta(days=30)
+        front = (
+            f"title: {_quote(title)}\nsummary: \"\"\nprice: 0.00\ncurrency: USD\n"
+            f"cta: {{label: \"Order now\", url: \"https://example.com/order\"}}\n"
+            f"valid_from: {now:%Y-%m-%d}\nvalid_until: {until:%Y-%m-%d}\ndraft: true\n"
+        )
+        body = "What the customer gets, in a few short lines.\n"
+    if path.exists():
+        raise SitegenError([Problem(str(path), message="already exists; choose another title or --slug")])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
+    return path

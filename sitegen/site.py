@@ -1,0 +1,278 @@
+"""build_site(): documents -> one checked, immutable Site (URLs, drafts, taxonomies, neighbours, links)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlsplit
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .config import Settings
+from .content import Content, Document, PageMeta, PostMeta, OfferMeta, slugify
+from .errors import Problem, did_you_mean, raise_if
+from .markdown import INTERNAL_LINK, plain_text
+from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year
+
+DESCRIPTION_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a build includes, beyond the content and settings."""
+
+    now: dt.datetime
+    """The build's notion of the current time (zone-aware)."""
+    drafts: bool = False
+    """Build drafts too."""
+    future: bool = False
+    """Build posts dated after now, and offers that have not started."""
+
+
+def build_site(content: Content, config: Settings, options: BuildOptions) -> Site:
+    """Assemble the Site: decide what is built, give every item its URL, check links and collisions.
+
+    Raises one SitegenError with these problems and those read_content() collected.
+    """
+    problems: list[Problem] = list(content.problems)
+    built = [d for d in content.documents if _is_built(d, options)]
+    skipped = {d.content_path: d for d in content.documents if d not in built}
+
+    urls = {d.content_path: _url_of(d, config) for d in built}
+    _check_collisions(built, urls, problems)
+
+    authors = _authors(config)
+    posts, pages, offers = [], [], []
+    for document in built:
+        content_html = _resolve_links(config.base_url, document, document.rendered.html, urls, skipped, content.unreadable, problems)
+        summary_html = _resolve_links(config.base_url, document, document.summary_html, urls, skipped, content.unreadable, problems, report=False)
+        common = dict(
+            source_path=document.source_path,
+            slug=document.slug,
+            title=document.meta.title,
+            url=urls[document.content_path],
+            permalink=_absolute(config.base_url, urls[document.content_path]),
+            content=content_html,
+            summary=summary_html,
+            description=plain_text(summary_html, DESCRIPTION_LENGTH),
+            image=document.meta.image,
+            template=document.meta.template,
+            draft=document.meta.draft,
+            extra=document.meta.extra,
+        )
+        meta = document.meta
+        if isinstance(meta, PostMeta):
+            posts.append(_post(meta, common, config, authors, document))
+        elif isinstance(meta, PageMeta):
+            pages.append(Page(**common, menu=meta.menu, updated=meta.updated))
+        elif isinstance(meta, OfferMeta):
+            offers.append(_offer(meta, common, options))
+
+    posts.sort(key=lambda p: (p.date, p.slug), reverse=True)
+    pages.sort(key=lambda p: (p.menu is None, p.menu or 0, p.slug))
+    offers.sort(key=lambda o: o.slug)
+    _check_offer_references(posts, offers, built, problems)
+    raise_if(problems)
+
+    return Site(
+        config=config,
+        base_url=config.base_url,
+        now=options.now,
+        posts=tuple(posts),
+        pages=tuple(pages),
+        offers=tuple(offers),
+        tags=_group(posts, "tag", lambda p: p.tags),
+        categories=_group(posts, "category", lambda p: p.categories),
+        authors=_group(posts, "author", lambda p: (p.author,) if p.author else ()),
+        years=_years(posts),
+        navigation=tuple(
+            [NavLink(p.title, p.url) for p in pages if p.menu is not None]
+            + [NavLink(link.title, link.url) for link in config.navigation]
+        ),
+        neighbours={
+            post.url: (posts[i + 1] if i + 1 < len(posts) else None, posts[i - 1] if i > 0 else None)
+            for i, post in enumerate(posts)
+        },
+    )
+
+
+def _is_built(document: Document, options: BuildOptions) -> bool:
+    meta = document.meta
+    if meta.draft and not options.drafts:
+        return False
+    if isinstance(meta, PostMeta) and meta.date > options.now and not options.future:
+        return False
+    if isinstance(meta, OfferMeta) and meta.valid_from and meta.valid_from > options.now and not options.future:
+        return False
+    return True
+
+
+def _url_of(document: Document, config: Settings) -> str:
+    pattern = getattr(config.permalinks, document.kind)
+    values = {"slug": document.slug}
+    if isinstance(document.meta, PostMeta):
+        date = document.meta.date
+        values.update(year=f"{date:%Y}", month=f"{date:%m}", day=f"{date:%d}")
+    return pattern.format(**values)
+
+
+def _absolute(base_url: str, url: str) -> str:
+    return base_url + url
+
+
+def _check_collisions(documents: list[Document], urls: dict[str, str], problems: list[Problem]) -> None:
+    claimed: dict[str, Document] = {}
+    for document in documents:
+        url = urls[document.content_path]
+        if url in claimed:
+            other = claimed[url]
+            problems.append(
+                Problem(
+                    document.source_path,
+                    message=f"its URL {url} is already taken by {other.source_path}",
+                    hint="give one of them another 'slug'",
+                )
+            )
+        else:
+            claimed[url] = document
+
+
+def _resolve_links(
+    base_url: str,
+    document: Document,
+    html: str,
+    urls: dict[str, str],
+    skipped: dict[str, Document],
+    unreadable: frozenset[str],
+    problems: list[Problem],
+    report: bool = True,
+) -> str:
+    def replace(match: re.Match) -> str:
+        target = match.group("target")
+        if target in urls:
+            return f'{match.group("attr")}="{urls[target]}{match.group("fragment") or ""}"'
+        if report and target not in unreadable:
+            if target in skipped:
+                why = "it is a draft" if skipped[target].meta.draft else "it is scheduled for later"
+                message = f"link to '{target}' points to a file that is not built ({why})"
+                hint = None
+            else:
+                message = f"link to '{target}' has no target"
+                hint = did_you_mean(target, [*urls, *skipped])
+            problems.append(Problem(document.source_path, document.line_of(target.rsplit("/", 1)[-1]), None, message, hint))
+        return f'{match.group("attr")}="#"'
+
+    html = INTERNAL_LINK.sub(replace, html)
+    base_path = urlsplit(base_url).path.rstrip("/")
+    if base_path:  # root-relative links in Markdown (/static/x.png) must work under base_url's path too
+        html = _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}="{base_path}/', html)
+    return html
+
+
+_ROOT_RELATIVE = re.compile(r'\b(href|src)="/(?!/)')
+
+
+def _authors(config: Settings) -> dict[str, Author]:
+    return {
+        key: Author(
+            key=key,
+            name=a.name,
+            slug=slugify(key),
+            url=config.permalinks.author.format(slug=slugify(key)),
+            role=a.role,
+            bio=a.bio,
+            avatar=a.avatar,
+            website=a.url,
+        )
+        for key, a in config.authors.items()
+    }
+
+
+def _term(name: str, pattern: str) -> Term:
+    slug = slugify(name)
+    return Term(name=name, slug=slug, url=pattern.format(slug=slug))
+
+
+def _post(meta: PostMeta, common: dict, config: Settings, authors: dict[str, Author], document: Document) -> Post:
+    author = None
+    if meta.author:
+        author = authors.get(meta.author) or Author(
+            key=meta.author,
+            name=meta.author,
+            slug=slugify(meta.author),
+            url=config.permalinks.author.format(slug=slugify(meta.author)),
+        )
+    audio = meta.audio and Audio(meta.audio.url, meta.audio.length, meta.audio.type, meta.audio.duration)
+    return Post(
+        **common,
+        date=meta.date,
+        updated=meta.updated,
+        tags=_unique_terms(meta.tags, config.permalinks.tag),
+        categories=_unique_terms(meta.categories, config.permalinks.category),
+        author=author,
+        id=meta.id or "",
+        audio=audio,
+        offer_slug=meta.offer,
+        words=len(plain_text(document.rendered.html).split()),
+    )
+
+
+def _unique_terms(names: tuple[str, ...], pattern: str) -> tuple[Term, ...]:
+    seen: dict[str, Term] = {}
+    for name in names:
+        term = _term(str(name), pattern)
+        seen.setdefault(term.slug, term)
+    return tuple(seen.values())
+
+
+def _offer(meta: OfferMeta, common: dict, options: BuildOptions) -> Offer:
+    return Offer(
+        **common,
+        price=meta.price,
+        currency=meta.currency,
+        was=meta.was,
+        cta_label=meta.cta.label,
+        cta_url=meta.cta.url,
+        valid_from=meta.valid_from,
+        valid_until=meta.valid_until,
+        code=meta.code,
+        terms=meta.terms,
+        listed=meta.listed,
+        featured=meta.featured,
+        expired=bool(meta.valid_until and meta.valid_until < options.now),
+    )
+
+
+def _check_offer_references(posts: list[Post], offers: list[Offer], documents: list[Document], problems: list[Problem]) -> None:
+    slugs = {o.slug for o in offers}
+    by_path = {d.source_path: d for d in documents}
+    for post in posts:
+        if post.offer_slug and post.offer_slug not in slugs:
+            document = by_path[post.source_path]
+            problems.append(
+                Problem(
+                    post.source_path,
+                    document.line_of("offer:"),
+                    "offer",
+                    f"no offer has the slug '{post.offer_slug}'",
+                    did_you_mean(post.offer_slug, slugs) or (f"expected one of: {', '.join(sorted(slugs))}" if slugs else None),
+                )
+            )
+
+
+def _group(posts: list[Post], kind: str, terms_of) -> tuple[Taxonomy, ...]:
+    """One pass over the posts (newest first), so each term's posts stay newest first."""
+    members: dict[str, list[Post]] = defaultdict(list)
+    first: dict[str, Term | Author] = {}
+    for post in posts:
+        for term in terms_of(post):
+            first.setdefault(term.slug, term)
+            members[term.slug].append(post)
+    return tuple(Taxonomy(kind, first[slug], tuple(members[slug])) for slug in sorted(first, key=lambda s: first[s].name.lower()))
+
+
+def _years(posts: list[Post]) -> tuple[Year, ...]:
+    members: dict[int, list[Post]] = defaultdict(list)
+    for post in posts:
+        members[post.date.year].append(post)
+    return tuple(Year(year, f"/archive/{year}/", tuple(members[year])) for year in sorted(members, reverse=True))

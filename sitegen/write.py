@@ -1,0 +1,126 @@
+"""write_site(): write only changed bytes, atomically; remove only files an earlier build wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .content import StaticFile
+
+MANIFEST = ".sitegen-manifest.json"
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    """What write_site() did."""
+
+    written: tuple[str, ...]
+    """Paths whose bytes changed (or are new)."""
+    unchanged: int
+    """Files left as they were."""
+    removed: tuple[str, ...]
+    """Paths an earlier build wrote that this one no longer does."""
+
+
+def write_site(output_dir: Path, rendered: dict[str, bytes], static: tuple[StaticFile, ...]) -> WriteReport:
+    """Bring output_dir to exactly rendered + static, touching only what differs."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    unchanged = 0
+    for path, data in sorted(rendered.items()):
+        if write_if_changed(output_dir / path, data):
+            written.append(path)
+        else:
+            unchanged += 1
+    for file in static:
+        if copy_if_changed(file.source, output_dir / file.path):
+            written.append(file.path)
+        else:
+            unchanged += 1
+    ours = set(rendered) | {f.path for f in static}
+    removed = prune(output_dir, read_manifest(output_dir) - ours)
+    write_if_changed(output_dir / MANIFEST, (json.dumps(sorted(ours), indent=0) + "\n").encode())
+    return WriteReport(tuple(written), unchanged, tuple(removed))
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write data to target atomically (temporary file + rename) unless it already holds those bytes."""
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def copy_if_changed(source: Path, target: Path) -> bool:
+    """Copy source over target atomically unless both hold the same bytes."""
+    try:
+        if target.stat().st_size == source.stat().st_size and _same_bytes(source, target):
+            return False
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temporary)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
+    with a.open("rb") as fa, b.open("rb") as fb:
+        while True:
+            block = fa.read(chunk)
+            if block != fb.read(chunk):
+                return False
+            if not block:
+                return True
+
+
+def read_manifest(output_dir: Path) -> set[str]:
+    """The paths the last build wrote (empty when there is no readable manifest)."""
+    try:
+        paths = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
+        return set()
+    return {p for p in paths if isinstance(p, str)} if isinstance(paths, list) else set()
+
+
+def prune(output_dir: Path, stale: set[str]) -> list[str]:
+    """Remove stale files we wrote before, then any folders that left empty; never follow a path outside."""
+    removed = []
+    root = output_dir.resolve()
+    for path in sorted(stale):
+        target = (output_dir / path).resolve()
+        if root not in target.parents or not target.is_file():
+            continue
+        target.unlink()
+        removed.append(path)
+        parent = target.parent
+        while parent != root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+    return removed

@@ -1,0 +1,168 @@
+"""Shared test helpers: small sites written from a dict, a fixed clock, the real CLI, real tools."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sitegen import build
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO
+NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.timezone.utc)
+"""The fixed clock of test builds."""
+
+BASE_CONFIG = """\
+title = "Test Bakery"
+tagline = "Bread worth getting up for."
+description = "A small test bakery."
+base_url = "https://bakery.test"
+timezone = "Europe/Paris"
+
+[authors.ann]
+name = "Ann Baker"
+bio = "Bakes."
+"""
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write {relative path: text or bytes} under root; text is dedented."""
+    for relative, data in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def post(title: str, date: str = "2026-03-01 09:00", body: str = "Body text.", **fields) -> str:
+    """A post file's text with the given front matter fields."""
+    lines = [f"title: {title!r}", f"date: {date}"] + [f"{key}: {value}" for key, value in fields.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+@pytest.fixture
+def make_site(tmp_path):
+    """make_site({path: text}) -> site root, with a default sitegen.toml unless one is given."""
+
+    def make(files: dict[str, str | bytes] | None = None, config: str | None = None, extra_config: str = "") -> Path:
+        root = tmp_path / "site"
+        root.mkdir(exist_ok=True)
+        write_files(root, {"sitegen.toml": (config if config is not None else BASE_CONFIG) + extra_config})
+        return write_files(root, files or {})
+
+    return make
+
+
+@pytest.fixture
+def build_at():
+    """build_at(root, **options) builds root into root/output with the fixed clock."""
+
+    def run(root: Path, **options):
+        options.setdefault("now", NOW)
+        return build(root, **options)
+
+    return run
+
+
+def run_cli(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
+    """Run the real `sitegen` command (python -m sitegen) and capture its output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"sitegen {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under folder with its bytes and modification time (ns)."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def require_tool(path: str | None, what: str, install: str):
+    """Skip outside CI when a system tool is missing; in CI a missing tool fails the suite."""
+    if path:
+        return path
+    message = f"{what} is not installed ({install})"
+    if IN_CI:
+        pytest.fail(message + "; .ci/run should have installed it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> Path:
+    """The demo site (this repository's content/) built once with the fixed DEMO_NOW clock."""
+    out = tmp_path_factory.mktemp("demo-output")
+    build(DEMO, out, now=DEMO_NOW)
+    return out
+
+
+DEMO_NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc)
+"""The demo site is written for late November 2026: one offer current, one expired, one future."""
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium, for the browser tests."""
+    return require_tool(shutil.which("chromium") or shutil.which("chromium-browser"), "chromium", "apt-get install chromium")
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """A headless Chromium driven by Playwright (its own browser download is never used)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def vnu_jar() -> str:
+    """The Nu HTML Checker from npm's vnu-jar (installed by .ci/run into tests/.tools)."""
+    jar = REPO / "tests/.tools/node_modules/vnu-jar/build/dist/vnu.jar"
+    found = str(jar) if jar.is_file() and shutil.which("java") else None
+    return require_tool(found, "vnu.jar and java", "bash .ci/run installs both")
+
+
+@pytest.fixture(scope="session")
+def http_server():
+    """serve(folder) -> base URL of a local HTTP server for that folder (stopped after the session)."""
+    import functools
+    import http.server
+    import threading
+
+    servers = []
+
+    def serve(folder: Path) -> str:
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+        handler.log_message = lambda *a, **k: None
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,109 @@
+"""Bad input: every problem named with file, line or field; exit 1; the previous output untouched."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import post, run_cli, snapshot, write_files
+
+GOOD = {
+    "content/posts/2026-01-01-good.md": post("Good post", "2026-01-01 09:00", "Fine. See [about](../pages/about.md)."),
+    "content/pages/about.md": "---\ntitle: About\n---\nAbout us.\n",
+}
+
+CASES = {
+    "invalid yaml": (
+        {"content/posts/2026-02-01-bad.md": "---\ntitle: Bad\ndate: 2026-02-01\ntags: [a, b\n---\nx\n"},
+        "error: content/posts/2026-02-01-bad.md:5: invalid YAML in front matter: expected ',' or ']', but got '<stream end>'",
+    ),
+    "bad date": (
+        {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-30 09:00")},
+        "error: content/posts/2026-02-01-bad.md:3: date: expected a date like YYYY-MM-DD, YYYY-MM-DD HH:MM or "
+        "YYYY-MM-DDTHH:MM:SS+01:00, got '2026-02-30 09:00'",
+    ),
+    "missing title": (
+        {"content/posts/2026-02-01-bad.md": "---\ndate: 2026-02-01\n---\nx\n"},
+        "error: content/posts/2026-02-01-bad.md:1: title: required, but missing",
+    ),
+    "unknown field": (
+        {"content/posts/2026-02-01-bad.md": "---\ntitle: Bad\ndate: 2026-02-01\ntgas: [a]\n---\nx\n"},
+        "error: content/posts/2026-02-01-bad.md:4: unknown field 'tgas' (did you mean 'tags'?)",
+    ),
+    "not utf-8": (
+        {"content/posts/2026-02-01-bad.md": b"---\ntitle: Bad\ndate: 2026-02-01\n---\nCaf\xe9 au lait\n"},
+        "error: content/posts/2026-02-01-bad.md:5: not valid UTF-8 (byte 0xe9); save the file as UTF-8",
+    ),
+    "slug escapes": (
+        {"content/pages/evil.md": "---\ntitle: Evil\nslug: ../../etc\n---\nx\n"},
+        "error: content/pages/evil.md:3: slug: slug '../../etc' is not a single URL path segment",
+    ),
+    "absolute slug": (
+        {"content/pages/evil.md": "---\ntitle: Evil\nslug: /tmp/x\n---\nx\n"},
+        "error: content/pages/evil.md:3: slug: slug '/tmp/x' is not a single URL path segment",
+    ),
+    "two items one url": (
+        {"content/pages/about-us.md": "---\ntitle: About us\nslug: about\n---\nx\n"},
+        "error: content/pages/about.md: its URL /about/ is already taken by content/pages/about-us.md (give one of them another 'slug')",
+    ),
+    "missing link target": (
+        {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-01", "Read\n\nthe [about page](../pages/abot.md).")},
+        "error: content/posts/2026-02-01-bad.md:7: link to 'pages/abot.md' has no target (did you mean 'pages/about.md'?)",
+    ),
+    "no front matter": (
+        {"content/pages/plain.md": "# Just markdown\n"},
+        "error: content/pages/plain.md:1: expected front matter between '---' lines at the top of the file (at least a title)",
+    ),
+    "offer dates reversed": (
+        {
+            "content/offers/spring.md": "---\ntitle: Spring\ncta: {label: Buy, url: 'https://x.test'}\n"
+            "valid_from: 2026-04-01\nvalid_until: 2026-03-01\n---\nx\n"
+        },
+        "error: content/offers/spring.md:1: valid_until 2026-03-01 23:59 is before valid_from 2026-04-01 00:00",
+    ),
+    "post promotes unknown offer": (
+        {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-01", offer="sprnig")},
+        "error: content/posts/2026-02-01-bad.md:4: offer: no offer has the slug 'sprnig'",
+    ),
+    "bad setting": (
+        {"sitegen.toml": '[pagination]\nposts = "ten"\n'},
+        "error: sitegen.toml: pagination.posts: expected a whole number, got 'ten'",
+    ),
+}
+
+
+@pytest.fixture
+def built_site(make_site):
+    root = make_site(GOOD)
+    run_cli("build", "--source", str(root), check=True)
+    return root
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_reported_and_output_untouched(built_site, case):
+    files, expected = CASES[case]
+    if "sitegen.toml" in files:
+        files = {"sitegen.toml": (built_site / "sitegen.toml").read_text() + files["sitegen.toml"]}
+    before = snapshot(built_site / "output")
+    write_files(built_site, files)
+
+    result = run_cli("build", "--source", str(built_site))
+
+    assert result.returncode == 1, result.stderr
+    assert expected in result.stderr, result.stderr
+    assert result.stderr.rstrip().endswith("nothing was written.")
+    assert snapshot(built_site / "output") == before
+
+
+def test_every_problem_is_reported_in_one_run(built_site):
+    files = {}
+    for case in ("bad date", "unknown field", "not utf-8", "slug escapes", "missing link target"):
+        for path, text in CASES[case][0].items():
+            files[path.replace("bad.md", f"bad-{case.replace(' ', '-')}.md")] = text
+    write_files(built_site, files)
+
+    result = run_cli("build", "--source", str(built_site))
+
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 5, result.stderr
+    assert result.stderr.rstrip().endswith("5 errors; nothing was written.")

@@ -1,0 +1,86 @@
+"""The real command line: init, new, build, help, version, exit codes."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+from sitegen import __version__
+
+from .conftest import post, run_cli, write_files
+
+
+def test_version_and_help():
+    assert run_cli("--version", check=True).stdout.strip() == f"sitegen, version {__version__}"
+    for command in ([], ["build"], ["init"], ["new"]):
+        result = run_cli(*command, "--help", check=True)
+        assert result.stdout.startswith("Usage: sitegen"), command
+
+
+def test_usage_error_exits_2():
+    result = run_cli("build", "--no-such-option")
+    assert result.returncode == 2
+    assert "No such option" in result.stderr
+    assert run_cli("new", "poem", "Title").returncode == 2
+
+
+def test_init_scaffolds_a_site_that_builds(tmp_path):
+    site = tmp_path / "shop"
+    result = run_cli("init", str(site), "--title", "Corner Shop", check=True)
+    assert "sitegen.toml" in result.stdout
+    built = run_cli("build", "--source", str(site), check=True)
+    assert re.search(r"built 1 posts, 1 pages, 1 offers", built.stdout), built.stdout
+    home = BeautifulSoup((site / "output/index.html").read_text(), "lxml")
+    assert home.select_one(".brand").get_text() == "Corner Shop"
+    assert len(home.select(".offer-card")) == 1
+    assert len(home.select(".post-card")) == 1
+    # init refuses a folder with files in it
+    assert run_cli("init", str(site)).returncode == 2
+
+
+def test_new_writes_filled_in_front_matter(make_site):
+    root = make_site()
+    result = run_cli("new", "post", "Spring: the menu!", "--source", str(root), check=True)
+    path = result.stdout.strip()
+    assert re.fullmatch(r".*/content/posts/\d{4}-\d{2}-\d{2}-spring-the-menu\.md", path)
+    text = open(path, encoding="utf-8").read()
+    assert text.startswith('---\ntitle: "Spring: the menu!"\ndate: ')
+    for kind, folder in (("page", "pages"), ("offer", "offers")):
+        made = run_cli("new", kind, "Summer Deal", "--source", str(root), check=True).stdout.strip()
+        assert made.endswith(f"content/{folder}/summer-deal.md")
+    # every new file is valid content: a build with drafts includes them all
+    built = run_cli("build", "--drafts", "--source", str(root), check=True)
+    assert "built 1 posts, 1 pages, 1 offers" in built.stdout
+    again = run_cli("new", "page", "Summer Deal", "--source", str(root))
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_build_options(make_site):
+    root = make_site(
+        {
+            "content/posts/2026-01-01-a.md": post("A", "2026-01-01"),
+            "content/posts/2099-01-01-later.md": post("Later", "2099-01-01"),
+            "content/posts/2026-01-02-draft.md": post("Draft", "2026-01-02", draft="true"),
+        }
+    )
+    out = root.parent / "elsewhere"
+    run_cli("build", "--source", str(root), "--output", str(out), "--base-url", "https://preview.test", check=True)
+    canonical = BeautifulSoup((out / "posts/a/index.html").read_text(), "lxml").find("link", rel="canonical")["href"]
+    assert canonical == "https://preview.test/posts/a/"
+    assert not (out / "posts/later").exists() and not (out / "posts/draft").exists()
+    run_cli("build", "--source", str(root), "--output", str(out), "--future", "--drafts", check=True)
+    assert (out / "posts/later/index.html").is_file() and (out / "posts/draft/index.html").is_file()
+
+
+def test_build_in_current_folder(make_site):
+    root = make_site({"content/pages/about.md": "---\ntitle: About\n---\nx\n"})
+    run_cli("build", cwd=root, check=True)
+    assert (root / "output/about/index.html").is_file()
+
+
+def test_missing_settings_file_exits_1(tmp_path):
+    result = run_cli("build", "--source", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: sitegen.toml: not found in")
+    write_files(tmp_path, {"x": "y"})

@@ -1,0 +1,1 @@
+"""Themes shipped with sitegen: each folder holds templates/ and static/."""
