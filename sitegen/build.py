@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .config import load_config
 from .content import read_content
+from .feeds import build_feeds
 from .model import Site
 from .plan import Plan, plan_outputs
 from .render import load_theme, make_environment, render_all, theme_static
@@ -33,7 +34,7 @@ def load_site(root: Path, options: BuildOptions, *, base_url: str | None = None)
     theme = load_theme(root, config.theme)
     content = read_content(root, config)
     site = build_site(content, config, options)
-    return site, plan_outputs(site, theme_static(theme, content.static_files))
+    return site, plan_outputs(site, build_feeds(site), theme_static(theme, content.static_files))
 
 
 def build(
@@ -51,6 +52,6 @@ def build(
     options = BuildOptions(now=now, drafts=drafts, future=future)
     site, plan = load_site(root, options, base_url=base_url)
     env = make_environment(root, load_theme(root, site.config.theme))
-    rendered = render_all(env, site, plan.outputs)
+    rendered = render_all(env, site, plan)
     report = write_site(output_dir, rendered, plan.static)
     return BuildResult(site, plan, report, output_dir)

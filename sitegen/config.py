@@ -8,6 +8,7 @@ import types
 import typing
 import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -97,6 +98,73 @@ class Permalinks(Strict):
         return value
 
 
+class FeedSettings(Strict):
+    """Subscription channels: which exist, how many entries each holds, and what the entries carry."""
+
+    authority: str = ""
+    """The tag URI authority of entry ids (a domain you own, 'example.com'). Set it once and never change it:
+    ids stay the same when the site moves to a new domain, so readers never see a post twice.
+    Default: the host of base_url."""
+    entries: int = Field(default=20, ge=1)
+    """Entries per feed, newest first."""
+    full_content: bool = True
+    """Whole posts in feeds; false: summaries only, with a link to read on."""
+    tags: bool = True
+    """A channel per tag (/tags/<tag>/atom.xml ...)."""
+    categories: bool = True
+    """A channel per category."""
+    authors: bool = True
+    """A channel per author."""
+    offers: bool = True
+    """A channel of current, listed offers (/offers/atom.xml ...)."""
+    updates: bool = True
+    """A "what's new on the site" channel of pages whose front matter has `updated` (/updates/atom.xml ...)."""
+
+
+class PodcastSettings(Strict):
+    """The show, when posts carry `audio`: what podcast apps require."""
+
+    title: str = ""
+    """The show's title; default: the site title."""
+    description: str = ""
+    """What the show is about; default: the site description."""
+    author: str = ""
+    """Who makes the show (required when posts carry audio)."""
+    image: str = ""
+    """Square cover art, .jpg or .png, at least 1400x1400 pixels (required when posts carry audio)."""
+    category: str = ""
+    """An Apple Podcasts category ('Arts', 'Business', ...) (required when posts carry audio)."""
+    subcategory: str = ""
+    """An Apple Podcasts subcategory of category ('Food')."""
+    explicit: bool = False
+    """Whether episodes contain explicit material."""
+    owner_name: str = ""
+    """The owner's name, for podcast directories (not shown to listeners)."""
+    owner_email: str = ""
+    """The owner's email, for podcast directories to verify the show (required when posts carry audio)."""
+    type: typing.Literal["episodic", "serial"] = "episodic"
+    """episodic: newest first; serial: listened to in order."""
+
+
+class NewsletterSettings(Strict):
+    """The newsletter sign-up form on the Subscribe page: any provider's form works."""
+
+    action: str = ""
+    """The provider's form URL (the form's action); empty: no form."""
+    method: typing.Literal["post", "get"] = "post"
+    """The form's HTTP method."""
+    email_field: str = "email"
+    """The name of the email input the provider expects."""
+    name_field: str = ""
+    """The name of an optional first-name input; empty: no name input."""
+    hidden: dict[str, str] = {}
+    """Hidden inputs the provider needs (list ids, ...), name = value."""
+    button: str = "Subscribe"
+    """The button text."""
+    pitch: str = "One email when there's something new. No spam; unsubscribe in one click."
+    """A sentence above the form."""
+
+
 class Settings(Strict):
     """Everything in sitegen.toml."""
 
@@ -128,6 +196,14 @@ class Settings(Strict):
     """List sizes."""
     permalinks: Permalinks = Permalinks()
     """URL patterns."""
+    feeds: FeedSettings = FeedSettings()
+    """Subscription channels."""
+    podcast: PodcastSettings = PodcastSettings()
+    """The podcast show, when posts carry audio."""
+    newsletter: NewsletterSettings = NewsletterSettings()
+    """The newsletter sign-up form."""
+    websub_hub: str = ""
+    """A WebSub hub URL: feeds declare it, and `sitegen ping` tells it which feeds changed."""
 
     @field_validator("base_url")
     @classmethod
@@ -145,6 +221,18 @@ class Settings(Strict):
             hint = did_you_mean(value, zoneinfo.available_timezones())
             raise ValueError(f"unknown time zone {value!r}" + (f" ({hint})" if hint else "")) from None
         return value
+
+    @field_validator("websub_hub")
+    @classmethod
+    def _hub(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"expected an absolute http(s) URL, got {value!r}")
+        return value
+
+    @property
+    def feed_authority(self) -> str:
+        """The tag URI authority: feeds.authority, else base_url's host."""
+        return self.feeds.authority or urlsplit(self.base_url).hostname or "localhost"
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .content import StaticFile
 from .errors import Problem, raise_if
+from .feeds import MEDIA_TYPES, Feed
 from .model import Item, Offer, Page, Post, Site, Taxonomy, Year
 
 
@@ -44,6 +45,16 @@ class Paginator:
 
 
 @dataclass(frozen=True)
+class FeedLink:
+    """An autodiscovery link: <link rel="alternate" type=... title=... href=...>."""
+
+    title: str
+    type: str
+    url: str
+    """Site-relative."""
+
+
+@dataclass(frozen=True)
 class Head:
     """What goes in an HTML page's <head>: title, description, canonical and sharing metadata."""
 
@@ -59,6 +70,8 @@ class Head:
     """JSON-LD, already serialised."""
     published: dt.datetime | None = None
     modified: dt.datetime | None = None
+    feeds: tuple[FeedLink, ...] = ()
+    """Feeds this page links for autodiscovery: the site's, plus its topic's."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,8 @@ class Output:
     """The content file behind it, for messages."""
     entries: tuple = field(default=())
     """For sitemap.xml: (permalink, lastmod) pairs."""
+    format: str | None = None
+    """For feeds: atom, rss or json."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,13 @@ class Plan:
 
     outputs: tuple[Output, ...]
     static: tuple[StaticFile, ...]
+    feeds: tuple[Feed, ...] = ()
+    """Every channel, site-wide first."""
+
+    @property
+    def channels(self) -> dict[str, Feed]:
+        """Channels by their Subscribe page anchor ('site', 'tag-cakes', 'podcast')."""
+        return {feed.anchor: feed for feed in self.feeds}
 
 
 def path_of(url: str) -> str:
@@ -97,7 +119,7 @@ def path_of(url: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-def plan_outputs(site: Site, static: tuple[StaticFile, ...]) -> Plan:
+def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, ...]) -> Plan:
     """Enumerate every output of the site; raise if two claim one path or a path leaves the output folder."""
     config = site.config
     per_page = config.pagination.posts
@@ -131,12 +153,42 @@ def plan_outputs(site: Site, static: tuple[StaticFile, ...]) -> Plan:
             title = _taxonomy_title(taxonomy)
             outputs += _paginated(site, kind, taxonomy.term.url, taxonomy.posts, per_page, taxonomy, title)
 
+    for feed in feeds:
+        for format in feed.formats:
+            url = feed.url(format)
+            add(Output(path_of(url), url, "feed", item=feed, format=format))
+    subscribe_head = Head(
+        f"Follow {config.title} · Subscribe",
+        f"Every way to get news and offers from {config.business_name}: feed readers, podcast apps, email and social.",
+        site.absolute("/subscribe/"),
+    )
+    add(Output("subscribe/index.html", "/subscribe/", "subscribe", ("subscribe.html",), head=subscribe_head))
+    add(Output("feeds.opml", "/feeds.opml", "opml", ("feeds.opml",)))
     add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), noindex=True)))
     add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",)))
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(site, outputs)))
 
+    outputs = _with_feed_links(outputs, feeds)
     _check_paths(outputs, static)
-    return Plan(tuple(outputs), static)
+    return Plan(tuple(outputs), static, feeds)
+
+
+def _with_feed_links(outputs: list[Output], feeds: tuple[Feed, ...]) -> list[Output]:
+    """Every HTML page links the site-wide channels; a topic's pages (and /offers/) link the topic's too."""
+    def links(feed: Feed) -> list[FeedLink]:
+        return [FeedLink(feed.title + ("" if format == "rss" or len(feed.formats) == 1 else f" ({format.upper()})"), MEDIA_TYPES[format], feed.url(format)) for format in feed.formats]
+
+    site_wide = [link for feed in feeds if feed.kind in ("site", "podcast") for link in links(feed)]
+    by_page = {(feed.kind, feed.page_url): feed for feed in feeds if feed.kind in ("tag", "category", "author", "offers")}
+    result = []
+    for output in outputs:
+        if output.head is not None:
+            topic_kind = "offers" if output.kind == "offers" else output.kind
+            topic = by_page.get((topic_kind, output.paginator.base_url if output.paginator else output.url))
+            extra = links(topic) if topic else []
+            output = replace(output, head=replace(output.head, feeds=tuple(extra + site_wide)))
+        result.append(output)
+    return result
 
 
 def _taxonomy_title(taxonomy: Taxonomy) -> str:

@@ -12,7 +12,9 @@ import jinja2
 from .content import StaticFile, find_static
 from .errors import Problem, SitegenError, raise_if
 from .model import Site
-from .plan import Output
+from .feeds import render_feed
+from .plan import Output, Plan
+from .text import format_date, format_money
 
 TEMPLATES_DIR = "templates"
 THEME_PREFIX = "!theme"
@@ -79,26 +81,19 @@ def _rel(context: jinja2.runtime.Context, url: str) -> str:
     return context["site"].rel(url)
 
 
-def format_date(value: dt.datetime, style: str = "long") -> str:
-    """'November 22, 2026' (long), 'Nov 22, 2026' (short), '2026-11-22' (iso)."""
-    if style == "iso":
-        return f"{value:%Y-%m-%d}"
-    month = f"{value:%b}" if style == "short" else f"{value:%B}"
-    return f"{month} {value.day}, {value.year}"
-
-
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "INR": "₹"}
-
-
-def format_money(amount: float, currency: str) -> str:
-    """'$24.00', '€24.00', '24.00 CHF'; whole amounts keep their cents so prices line up."""
-    symbol = _SYMBOLS.get(currency)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
-
-
-def render_output(env: jinja2.Environment, site: Site, output: Output) -> bytes:
+def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Output) -> bytes:
     """One output's bytes; template errors become problems naming the template line and the output."""
-    context = {"site": site, "config": site.config, "output": output, "head": output.head, "paginator": output.paginator}
+    if output.kind == "feed":
+        return render_feed(site, output.item, output.format)
+    context = {
+        "site": site,
+        "config": site.config,
+        "output": output,
+        "head": output.head,
+        "paginator": output.paginator,
+        "feeds": plan.feeds,
+        "channels": plan.channels,
+    }
     if output.item is not None:
         context[output.kind if output.kind in ("post", "page", "offer", "year") else "taxonomy"] = output.item
     try:
@@ -113,13 +108,13 @@ def render_output(env: jinja2.Environment, site: Site, output: Output) -> bytes:
         raise SitegenError([Problem(name or output.path, line, None, f"{error} (while rendering {output.path})")]) from None
 
 
-def render_all(env: jinja2.Environment, site: Site, outputs: tuple[Output, ...]) -> dict[str, bytes]:
+def render_all(env: jinja2.Environment, site: Site, plan: Plan) -> dict[str, bytes]:
     """Render every output; collect every problem, then raise them together."""
     rendered: dict[str, bytes] = {}
     problems: list[Problem] = []
-    for output in outputs:
+    for output in plan.outputs:
         try:
-            rendered[output.path] = render_output(env, site, output)
+            rendered[output.path] = render_output(env, site, plan, output)
         except SitegenError as error:
             problems.extend(error.problems)
     raise_if(problems)

@@ -1,0 +1,440 @@
+"""Feeds: one model (Feed, FeedEntry) built from the Site; Atom and RSS through feedgen, JSON Feed 1.1 as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import mimetypes
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode, urljoin
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from .errors import Problem, raise_if
+from .markdown import plain_text
+from .model import Offer, Page, Post, Site, Taxonomy
+from .text import format_date, format_money
+
+FORMATS = ("atom", "rss", "json")
+FILE_NAMES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
+MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
+UPDATES_URL = "/updates/"
+PODCAST_URL = "/podcast.xml"
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    """A media file attached to an entry (a podcast episode)."""
+
+    url: str
+    """Absolute."""
+    length: int
+    type: str
+    duration: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One item of a channel, format-independent."""
+
+    id: str
+    """Stable forever: a tag URI unless front matter gives `id`."""
+    title: str
+    link: str
+    """Absolute URL of the page."""
+    published: dt.datetime
+    updated: dt.datetime
+    summary: str
+    """HTML with absolute links."""
+    content: str | None
+    """HTML with absolute links; None when feeds carry summaries only."""
+    author: str | None = None
+    author_url: str | None = None
+    categories: tuple[str, ...] = ()
+    image: str | None = None
+    """Absolute URL."""
+    enclosure: Enclosure | None = None
+    campaign: str | None = None
+    """An offer's slug: its links carry utm_* campaign parameters."""
+
+    def link_for(self, format: str) -> str:
+        """The link as written in a feed of `format`, campaign-tagged for offers."""
+        if not self.campaign:
+            return self.link
+        query = urlencode({"utm_source": "feed", "utm_medium": format, "utm_campaign": self.campaign})
+        return f"{self.link}{'&' if '?' in self.link else '?'}{query}"
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One channel: what it is about and its newest entries."""
+
+    kind: str
+    """site, tag, category, author, offers, updates or podcast."""
+    slug: str
+    """The topic's slug ('' for site-wide channels)."""
+    label: str
+    """The topic in plain words ('Cakes', 'Maya Lindqvist', 'offers')."""
+    title: str
+    description: str
+    page_url: str
+    """Site-relative URL of the HTML page the channel follows."""
+    folder: str
+    """Site-relative folder the feed files go in ('/tags/cakes/'); for the podcast, its file URL."""
+    entries: tuple[FeedEntry, ...]
+    updated: dt.datetime
+    """The newest entry's `updated`, never the build time, so an unchanged feed is byte-identical."""
+
+    @property
+    def anchor(self) -> str:
+        """Its id on the Subscribe page."""
+        return self.kind if not self.slug else f"{self.kind}-{self.slug}"
+
+    def url(self, format: str) -> str:
+        """Site-relative URL of the feed in `format`."""
+        return self.folder if self.kind == "podcast" else self.folder + FILE_NAMES[format]
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats this channel is written in."""
+        return ("rss",) if self.kind == "podcast" else FORMATS
+
+
+# ---------------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------------
+
+
+def build_feeds(site: Site) -> tuple[Feed, ...]:
+    """Every channel the settings ask for, site-wide first; raises on missing podcast settings."""
+    config = site.config
+    settings = config.feeds
+    limit = settings.entries
+    feeds = [
+        _feed(site, "site", "", "everything", config.title, config.description, "/", "/", [_post_entry(site, p) for p in site.posts[:limit]])
+    ]
+    groups = (("tag", settings.tags, site.tags), ("category", settings.categories, site.categories), ("author", settings.authors, site.authors))
+    for kind, enabled, taxonomies in groups:
+        if enabled:
+            feeds += [_taxonomy_feed(site, kind, taxonomy, limit) for taxonomy in taxonomies]
+    if settings.offers:
+        offers = sorted(site.current_offers, key=lambda o: (o.valid_from or EPOCH, o.slug), reverse=True)[:limit]
+        feeds.append(
+            _feed(site, "offers", "", "offers", f"Offers · {config.title}", f"Current offers from {config.business_name}.",
+                  "/offers/", "/offers/", [_offer_entry(site, o) for o in offers])
+        )
+    if settings.updates:
+        pages = sorted((p for p in site.pages if p.updated), key=lambda p: (p.updated, p.slug), reverse=True)[:limit]
+        feeds.append(
+            _feed(site, "updates", "", "changes to the website", f"What's new · {config.title}",
+                  f"Changes to the pages of {config.title}: menus, hours, prices.", "/", UPDATES_URL, [_page_entry(site, p) for p in pages])
+        )
+    episodes = [p for p in site.posts if p.audio][:limit]
+    if episodes:
+        _check_podcast_settings(site, episodes)
+        podcast = config.podcast
+        feeds.append(
+            _feed(site, "podcast", "", "the podcast", podcast.title or config.title, podcast.description or config.description,
+                  "/", PODCAST_URL, [_post_entry(site, p) for p in episodes])
+        )
+    return tuple(feeds)
+
+
+def _feed(site: Site, kind: str, slug: str, label: str, title: str, description: str, page_url: str, folder: str, entries: list[FeedEntry]) -> Feed:
+    updated = max((e.updated for e in entries), default=None) or (site.posts[0].last_modified if site.posts else EPOCH)
+    return Feed(kind, slug, label, xml_safe(title), xml_safe(description), page_url, folder, tuple(entries), updated)
+
+
+def _taxonomy_feed(site: Site, kind: str, taxonomy: Taxonomy, limit: int) -> Feed:
+    term = taxonomy.term
+    title = f"{term.name} · {site.config.title}"
+    description = {
+        "tag": f"New posts about {term.name} from {site.config.title}.",
+        "category": f"New posts in {term.name} from {site.config.title}.",
+        "author": f"New posts by {term.name} on {site.config.title}.",
+    }[kind]
+    entries = [_post_entry(site, p) for p in taxonomy.posts[:limit]]
+    return _feed(site, kind, term.slug, term.name, title, description, term.url, term.url, entries)
+
+
+def _tag_uri(site: Site, date: dt.datetime, specific: str) -> str:
+    """RFC 4151: tag:authority,date:specific; the date is the item's first, so the id never changes."""
+    return f"tag:{site.config.feed_authority},{date:%Y-%m-%d}:{specific}"
+
+
+def _post_entry(site: Site, post: Post) -> FeedEntry:
+    enclosure = None
+    if post.audio:
+        enclosure = Enclosure(site.absolute(site.rel(post.audio.url)), post.audio.length, post.audio.type, post.audio.duration)
+    full = site.config.feeds.full_content
+    return FeedEntry(
+        id=post.id or _tag_uri(site, post.date, post.slug),
+        title=xml_safe(post.title),
+        link=post.permalink,
+        published=post.date,
+        updated=post.last_modified,
+        summary=absolute_links(post.summary, post.permalink),
+        content=absolute_links(post.content, post.permalink) if full else None,
+        author=post.author.name if post.author else None,
+        author_url=site.absolute(post.author.url) if post.author else None,
+        categories=tuple(xml_safe(t.name) for t in (*post.categories, *post.tags)),
+        image=site.absolute(site.rel(post.image)) if post.image else None,
+        enclosure=enclosure,
+    )
+
+
+def _page_entry(site: Site, page: Page) -> FeedEntry:
+    assert page.updated is not None
+    return FeedEntry(
+        id=_tag_uri(site, page.updated, f"pages/{page.slug}"),  # each announced change is an entry of its own
+        title=xml_safe(f"Updated: {page.title}"),
+        link=page.permalink,
+        published=page.updated,
+        updated=page.updated,
+        summary=absolute_links(page.summary, page.permalink),
+        content=absolute_links(page.content, page.permalink) if site.config.feeds.full_content else None,
+        author=site.config.business_name,
+        image=site.absolute(site.rel(page.image)) if page.image else None,
+    )
+
+
+def _offer_entry(site: Site, offer: Offer) -> FeedEntry:
+    start = offer.valid_from or offer_fallback_date(site)
+    facts = []
+    if offer.price is not None:
+        price = format_money(offer.price, offer.currency)
+        if offer.saving:
+            price += f" (was {format_money(offer.was, offer.currency)}, save {format_money(offer.saving, offer.currency)})"
+        facts.append(f"<li>Price: {_escape(price)}</li>")
+    if offer.valid_from:
+        facts.append(f"<li>From: {format_date(offer.valid_from)}</li>")
+    if offer.valid_until:
+        facts.append(f"<li>Until: {format_date(offer.valid_until)}</li>")
+    if offer.code:
+        facts.append(f"<li>Code: <code>{_escape(offer.code)}</code></li>")
+    cta = f'<p><a href="{_escape(offer.cta_url)}">{_escape(offer.cta_label)}</a></p>'
+    body = f"<ul>{''.join(facts)}</ul>{offer.content}{cta}"
+    return FeedEntry(
+        id=_tag_uri(site, start, f"offers/{offer.slug}"),
+        title=xml_safe(offer.title),
+        link=offer.permalink,
+        published=start,
+        updated=start,
+        summary=absolute_links(offer.summary, offer.permalink),
+        content=absolute_links(body, offer.permalink),
+        author=site.config.business_name,
+        image=site.absolute(site.rel(offer.image)) if offer.image else None,
+        campaign=offer.slug,
+    )
+
+
+def offer_fallback_date(site: Site) -> dt.datetime:
+    """An offer with no valid_from is dated by the site's first post, so its id is stable."""
+    return site.posts[-1].date if site.posts else EPOCH
+
+
+def _check_podcast_settings(site: Site, episodes: list[Post]) -> None:
+    podcast = site.config.podcast
+    because = f"required because posts carry audio ({episodes[0].source_path})"
+    problems = []
+    for field in ("author", "image", "category", "owner_email"):
+        if not getattr(podcast, field):
+            problems.append(Problem("sitegen.toml", field=f"podcast.{field}", message=because))
+    if podcast.image and not podcast.image.lower().endswith((".jpg", ".jpeg", ".png")):
+        problems.append(Problem("sitegen.toml", field="podcast.image", message=f"expected a .jpg or .png file (podcast apps accept no other), got {podcast.image!r}"))
+    for post in episodes:
+        if not (post.audio and post.audio.duration and re.fullmatch(r"(\d+:)?\d{1,2}:\d{2}", post.audio.duration)):
+            problems.append(Problem(post.source_path, field="audio.duration", message=f"expected HH:MM:SS, got {post.audio.duration!r}"))
+    raise_if(problems)
+
+
+# ---------------------------------------------------------------------------------
+# Text that is safe to put in a feed
+# ---------------------------------------------------------------------------------
+
+# XML 1.0 section 2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Remove characters XML 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF)."""
+    return _NOT_XML.sub("", text)
+
+
+_URL_ATTRIBUTE = re.compile(r'\b(href|src|poster)="([^"]*)"')
+_SRCSET = re.compile(r'\bsrcset="([^"]*)"')
+
+
+_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+
+
+def absolute_links(html: str, base: str) -> str:
+    """Every href/src/poster/srcset in html made absolute against base; forbidden characters removed.
+
+    Heading permalinks ('#') are dropped: feed readers show them as stray characters.
+    """
+    html = _HEADERLINK.sub("", html)
+    html = _URL_ATTRIBUTE.sub(lambda m: f'{m.group(1)}="{urljoin(base, m.group(2))}"', html)
+    html = _SRCSET.sub(
+        lambda m: 'srcset="' + ", ".join(" ".join([urljoin(base, c.split()[0]), *c.split()[1:]]) for c in m.group(1).split(",") if c.strip()) + '"',
+        html,
+    )
+    return xml_safe(html)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+# ---------------------------------------------------------------------------------
+# Writers
+# ---------------------------------------------------------------------------------
+
+
+def render_feed(site: Site, feed: Feed, format: str) -> bytes:
+    """A channel's bytes in one format: atom, rss or json (the podcast is RSS with iTunes tags)."""
+    if format == "json":
+        return render_json(site, feed)
+    generator = _generator(site, feed, format)
+    if format == "atom":
+        return generator.atom_str(pretty=True)
+    data = generator.rss_str(pretty=True)
+    if site.config.websub_hub:
+        data = _add_rss_hub(data, site.config.websub_hub)
+    return data
+
+
+def _generator(site: Site, feed: Feed, format: str) -> FeedGenerator:
+    config = site.config
+    self_url = site.absolute(site.rel(feed.url(format)))
+    fg = FeedGenerator()
+    fg.load_extension("media")
+    fg.load_extension("dc", atom=False, rss=True)  # RSS <author> needs an email; dc:creator carries a name
+    if feed.kind == "podcast":
+        fg.load_extension("podcast", atom=False, rss=True)
+    fg.id(self_url)
+    fg.title(feed.title)
+    fg.subtitle(feed.description)  # also the RSS channel description, which RSS requires
+    fg.link(href=self_url, rel="self", type=MEDIA_TYPES[format])
+    if config.websub_hub and format == "atom":
+        fg.link(href=config.websub_hub, rel="hub")
+    # Last: feedgen makes the last link the RSS channel's <link>, which must be the HTML page.
+    fg.link(href=site.absolute(site.rel(feed.page_url)), rel="alternate", type="text/html")
+    fg.language(config.language)
+    fg.author({"name": config.business_name, "uri": site.absolute(site.rel("/"))})
+    fg.generator("sitegen")  # not feedgen's default, which carries its version into every feed
+    fg.updated(feed.updated)  # feedgen stamps the build time otherwise; also sets RSS lastBuildDate
+    fg.pubDate(feed.updated)
+    image = config.podcast.image if feed.kind == "podcast" else config.image
+    if image:
+        fg.logo(site.absolute(site.rel(image)))
+    fg.icon(site.absolute(site.rel("/static/favicon.svg")))
+    if feed.kind == "podcast":
+        _podcast_channel(site, fg)
+    for entry in feed.entries:
+        fe = fg.add_entry(order="append")  # feedgen prepends by default
+        fe.id(entry.id)  # also the RSS guid, isPermaLink="false": a tag URI is not a URL
+        fe.title(entry.title)
+        fe.link(href=entry.link_for(format), rel="alternate", type="text/html")
+        fe.published(entry.published)
+        fe.updated(entry.updated)
+        if entry.author:
+            fe.author({"name": entry.author, **({"uri": entry.author_url} if entry.author_url else {})})
+            if format == "rss":
+                fe.dc.dc_creator(entry.author)
+        for category in entry.categories:
+            fe.category(term=category, label=category)
+        fe.summary(entry.summary, type="html")
+        if entry.content is not None:
+            fe.content(entry.content, type="html")
+        if entry.image:
+            fe.media.content({"url": entry.image, "medium": "image", **_media_type(entry.image)})
+        if entry.enclosure:
+            fe.enclosure(entry.enclosure.url, str(entry.enclosure.length), entry.enclosure.type)
+            if feed.kind == "podcast" and entry.enclosure.duration:
+                fe.podcast.itunes_duration(entry.enclosure.duration)
+    return fg
+
+
+def _media_type(url: str) -> dict:
+    media_type = mimetypes.guess_type(url)[0]
+    return {"type": media_type} if media_type else {}
+
+
+def _podcast_channel(site: Site, fg: FeedGenerator) -> None:
+    podcast = site.config.podcast
+    fg.podcast.itunes_author(podcast.author)
+    fg.podcast.itunes_image(site.absolute(site.rel(podcast.image)))
+    fg.podcast.itunes_category(podcast.category, podcast.subcategory or None)
+    fg.podcast.itunes_explicit("yes" if podcast.explicit else "no")
+    fg.podcast.itunes_owner(name=podcast.owner_name or podcast.author, email=podcast.owner_email)
+    fg.podcast.itunes_summary(podcast.description or site.config.description)
+    fg.podcast.itunes_type(podcast.type)
+
+
+_ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def _add_rss_hub(data: bytes, hub: str) -> bytes:
+    """feedgen's RSS keeps only the self link; WebSub also needs rel="hub" (WebSub section 4)."""
+    root = etree.fromstring(data)
+    channel = root.find("channel")
+    link = etree.Element(f"{{{_ATOM_NS}}}link", href=hub, rel="hub")
+    self_link = channel.find(f"{{{_ATOM_NS}}}link")
+    (self_link.addnext(link) if self_link is not None else channel.insert(0, link))
+    etree.indent(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def render_json(site: Site, feed: Feed) -> bytes:
+    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
+    config = site.config
+    data: dict = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": site.absolute(site.rel(feed.page_url)),
+        "feed_url": site.absolute(site.rel(feed.url("json"))),
+        "description": feed.description,
+        "language": config.language,
+        "authors": [{"name": config.business_name, "url": site.absolute(site.rel("/"))}],
+        "favicon": site.absolute(site.rel("/static/favicon.svg")),
+    }
+    if config.image:
+        data["icon"] = site.absolute(site.rel(config.image))
+    if config.websub_hub:
+        data["hubs"] = [{"type": "WebSub", "url": config.websub_hub}]
+    items = []
+    for entry in feed.entries:
+        item: dict = {
+            "id": entry.id,
+            "url": entry.link_for("json"),
+            "title": entry.title,
+            "content_html": entry.content if entry.content is not None else entry.summary,
+            "summary": plain_text(entry.summary),
+            "date_published": entry.published.isoformat(),
+            "date_modified": entry.updated.isoformat(),
+        }
+        if entry.image:
+            item["image"] = entry.image
+        if entry.author:
+            item["authors"] = [{"name": entry.author, **({"url": entry.author_url} if entry.author_url else {})}]
+        if entry.categories:
+            item["tags"] = list(entry.categories)
+        if entry.enclosure:
+            attachment = {"url": entry.enclosure.url, "mime_type": entry.enclosure.type, "size_in_bytes": entry.enclosure.length}
+            if entry.enclosure.duration:
+                attachment["duration_in_seconds"] = _seconds(entry.enclosure.duration)
+            item["attachments"] = [attachment]
+        items.append(item)
+    data["items"] = items
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _seconds(duration: str) -> int:
+    seconds = 0
+    for part in duration.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds

@@ -1,0 +1,22 @@
+"""Formatting values for people: dates and prices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def format_date(value: dt.datetime, style: str = "long") -> str:
+    """'November 22, 2026' (long), 'Nov 22, 2026' (short), '2026-11-22' (iso)."""
+    if style == "iso":
+        return f"{value:%Y-%m-%d}"
+    month = f"{value:%b}" if style == "short" else f"{value:%B}"
+    return f"{month} {value.day}, {value.year}"
+
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "INR": "₹"}
+
+
+def format_money(amount: float, currency: str) -> str:
+    """'$24.00', '€24.00', '24.00 CHF'; whole amounts keep their cents so prices line up."""
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
