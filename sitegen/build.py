@@ -10,6 +10,7 @@ from .config import load_config
 from .content import read_content
 from .feeds import build_feeds
 from .model import Site
+from .ping import read_pending, write_pending
 from .plan import Plan, plan_outputs
 from .render import load_theme, make_environment, render_all, theme_static
 from .site import BuildOptions, build_site
@@ -26,6 +27,8 @@ class BuildResult:
     plan: Plan
     report: WriteReport
     output_dir: Path
+    changed_feeds: tuple[str, ...] = ()
+    """Absolute URLs of feeds whose bytes changed: what `sitegen ping` announces."""
 
 
 def load_site(root: Path, options: BuildOptions, *, base_url: str | None = None) -> tuple[Site, Plan]:
@@ -54,4 +57,13 @@ def build(
     env = make_environment(root, load_theme(root, site.config.theme))
     rendered = render_all(env, site, plan)
     report = write_site(output_dir, rendered, plan.static)
-    return BuildResult(site, plan, report, output_dir)
+    changed_feeds = changed_feed_urls(site, plan, report)
+    if site.config.websub_hub and changed_feeds:
+        write_pending(root, [*read_pending(root), *changed_feeds])
+    return BuildResult(site, plan, report, output_dir, changed_feeds)
+
+
+def changed_feed_urls(site: Site, plan: Plan, report: WriteReport) -> tuple[str, ...]:
+    """Absolute URLs of the feeds whose bytes this build changed."""
+    written = set(report.written)
+    return tuple(sorted(site.absolute(site.rel(o.url)) for o in plan.outputs if o.kind == "feed" and o.path in written))

@@ -11,10 +11,12 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import build
-from .config import load_config
+from .build import build, load_site
+from .config import CONFIG_FILE, load_config
 from .content import slugify
-from .errors import SitegenError
+from .errors import Problem, SitegenError
+from .ping import ping_hub, read_pending, write_pending
+from .site import BuildOptions
 from .scaffold import new_item, write_scaffold
 
 
@@ -29,12 +31,12 @@ class ExitStatus(enum.IntEnum):
     INTERRUPTED = 130
 
 
-def _report(error: SitegenError, nothing_written: bool = True) -> None:
+def _report(error: SitegenError) -> None:
     for problem in error.problems:
         click.secho("error: ", fg="red", bold=True, err=True, nl=False)
         click.echo(str(problem), err=True)
     count = len(error.problems)
-    tail = "; nothing was written." if nothing_written else "."
+    tail = "; nothing was written." if error.nothing_written else "."
     click.echo(f"{count} error{'s' if count != 1 else ''}{tail}", err=True)
 
 
@@ -73,6 +75,32 @@ def build_command(source: Path, output: Path | None, drafts: bool, future: bool,
         f"{html} HTML pages, {len(result.plan.static)} static files in {result.output_dir} "
         f"({len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed) in {seconds:.2f} s"
     )
+
+
+@cli.command("ping")
+@source_option
+@click.option("--all", "everything", is_flag=True, help="Announce every feed, not only those changed since the last ping.")
+@click.option("--base-url", metavar="URL", help="The base_url the site was built with, if overridden.")
+def ping_command(source: Path, everything: bool, base_url: str | None) -> None:
+    """Tell the WebSub hub (websub_hub in sitegen.toml) which feeds changed, so readers get them at once."""
+    config = load_config(source, base_url=base_url)
+    if not config.websub_hub:
+        raise SitegenError([Problem(CONFIG_FILE, field="websub_hub", message="not set: there is no hub to ping", hint="set websub_hub = 'https://...'")])
+    if everything:
+        site, plan = load_site(source, BuildOptions(now=dt.datetime.now(dt.timezone.utc)), base_url=base_url)
+        urls = sorted(site.absolute(site.rel(o.url)) for o in plan.outputs if o.kind == "feed")
+    else:
+        urls = read_pending(source)
+    if not urls:
+        click.echo("no feed changed since the last ping; nothing to announce")
+        return
+    announced, problems = ping_hub(config.websub_hub, urls)
+    write_pending(source, sorted(set(urls) - set(announced)) if not everything else read_pending(source))
+    for url in announced:
+        click.echo(f"announced {url}")
+    if problems:
+        raise SitegenError(problems, nothing_written=False)
+    click.echo(f"told {config.websub_hub} about {len(announced)} feed{'s' if len(announced) != 1 else ''}")
 
 
 @cli.command("init")

@@ -38,7 +38,9 @@ class Problem:
 class SitegenError(Exception):
     """Raised at the end of a step with every problem that step found."""
 
-    def __init__(self, problems: Iterable[Problem]):
+    def __init__(self, problems: Iterable[Problem], *, nothing_written: bool = True):
+        self.nothing_written = nothing_written
+        """Whether the failure left every file as it was (true of every build step)."""
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems), key=_problem_order))
         super().__init__("\n".join(str(p) for p in self.problems))
 

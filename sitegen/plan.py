@@ -225,8 +225,9 @@ def _taxonomy_description(site: Site, item: Any, title: str) -> str:
 
 
 def _image(site: Site, item: Item | None) -> str | None:
-    image = (item.image if item else None) or site.config.image
-    return site.absolute(image) if image else None
+    """The social preview image; SVG falls back to the site's image, as Facebook and X show no SVG previews."""
+    image = item.image if item and item.image and not item.image.lower().endswith(".svg") else site.config.image
+    return site.absolute(site.rel(image)) if image else None
 
 
 def _item_head(site: Site, item: Item) -> Head:
