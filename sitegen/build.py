@@ -66,4 +66,4 @@ def build(
 def changed_feed_urls(site: Site, plan: Plan, report: WriteReport) -> tuple[str, ...]:
     """Absolute URLs of the feeds whose bytes this build changed."""
     written = set(report.written)
-    return tuple(sorted(site.absolute(site.rel(o.url)) for o in plan.outputs if o.kind == "feed" and o.path in written))
+    return tuple(sorted(site.absolute(o.url) for o in plan.outputs if o.kind == "feed" and o.path in written))

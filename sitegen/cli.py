@@ -12,9 +12,11 @@ import click
 
 from . import __version__
 from .build import build, load_site
-from .config import CONFIG_FILE, load_config
+from .campaign import campaign_links
+from .config import CONFIG_FILE, Settings, load_config
 from .content import slugify
 from .errors import Problem, SitegenError
+from .model import Offer
 from .ping import ping_hub, read_pending, write_pending
 from .site import BuildOptions
 from .scaffold import new_item, write_scaffold
@@ -51,6 +53,29 @@ source_option = click.option(
 )
 
 
+def _parse_now(context: click.Context, parameter: click.Parameter, value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"expected an ISO 8601 date and time like 2026-03-01T09:00:00+01:00, got {value!r}") from None
+
+
+now_option = click.option(
+    "--now",
+    metavar="TIME",
+    callback=_parse_now,
+    help="Build as if it were this time (ISO 8601; without a zone, the site's). Overrides `now` in sitegen.toml.",
+)
+
+
+def _build_time(config: Settings, now: dt.datetime | None) -> dt.datetime:
+    """--now, else the `now` setting, else the clock: the CLI is where the wall clock is read."""
+    chosen = now or config.now or dt.datetime.now(dt.timezone.utc)
+    return chosen if chosen.tzinfo else chosen.replace(tzinfo=config.tz)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="sitegen")
 def cli() -> None:
@@ -63,10 +88,12 @@ def cli() -> None:
 @click.option("--drafts", is_flag=True, help="Include posts, pages and offers marked draft.")
 @click.option("--future", is_flag=True, help="Include posts dated in the future and offers that have not started.")
 @click.option("--base-url", metavar="URL", help="Override base_url from sitegen.toml (for a preview deploy).")
-def build_command(source: Path, output: Path | None, drafts: bool, future: bool, base_url: str | None) -> None:
+@now_option
+def build_command(source: Path, output: Path | None, drafts: bool, future: bool, base_url: str | None, now: dt.datetime | None) -> None:
     """Build the site into the output folder, writing only files that changed."""
     started = time.perf_counter()
-    result = build(source, output, now=dt.datetime.now(dt.timezone.utc), drafts=drafts, future=future, base_url=base_url)
+    config = load_config(source, base_url=base_url)
+    result = build(source, output, now=_build_time(config, now), drafts=drafts, future=future, base_url=base_url)
     site, report = result.site, result.report
     html = sum(1 for o in result.plan.outputs if o.path.endswith(".html"))
     seconds = time.perf_counter() - started
@@ -75,6 +102,52 @@ def build_command(source: Path, output: Path | None, drafts: bool, future: bool,
         f"{html} HTML pages, {len(result.plan.static)} static files in {result.output_dir} "
         f"({len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed) in {seconds:.2f} s"
     )
+    if site.next_change:
+        click.echo(f"next change: {site.next_change.isoformat()} (rebuild then; `sitegen next-change` prints it for a scheduler)")
+
+
+@cli.command("next-change")
+@source_option
+@click.option("--drafts", is_flag=True, help="Count drafts too, as `build --drafts` would.")
+@click.option("--future", is_flag=True, help="As `build --future` would (future posts and offers are built already).")
+@now_option
+def next_change_command(source: Path, drafts: bool, future: bool, now: dt.datetime | None) -> None:
+    """Print when the site next changes by itself (a scheduled post, an offer starting or ending), as ISO 8601.
+
+    Prints nothing when no change is scheduled. For a scheduler: rebuild at that time.
+    """
+    config = load_config(source)
+    site, _ = load_site(source, BuildOptions(now=_build_time(config, now), drafts=drafts, future=future))
+    if site.next_change:
+        click.echo(site.next_change.isoformat())
+
+
+@cli.command("offers")
+@source_option
+@now_option
+def offers_command(source: Path, now: dt.datetime | None) -> None:
+    """List every offer with its state and the tracked links to hand out (email, social, print, QR)."""
+    config = load_config(source)
+    moment = _build_time(config, now)
+    site, _ = load_site(source, BuildOptions(now=moment, future=True))
+    if not site.offers:
+        click.echo("no offers: add one with `sitegen new offer \"Title\"`")
+    for offer in site.offers:
+        state = offer_state(offer, moment)
+        click.secho(f"{offer.slug}: {offer.title}", bold=True)
+        click.echo(f"  {state}" + ("" if offer.listed else ", unlisted (reachable by link only)"))
+        for channel, link in campaign_links(offer):
+            click.echo(f"  {channel.name + ':':8}{link}")
+        click.echo(f"  {'qr code:':8}{offer.url}qr.svg, {offer.url}qr.png (in the output folder)")
+
+
+def offer_state(offer: Offer, now: dt.datetime) -> str:
+    """'current until ...', 'starts ...', 'ended ...', for people."""
+    if offer.valid_from and offer.valid_from > now:
+        return f"starts {offer.valid_from.isoformat()}"
+    if offer.expired:
+        return f"ended {offer.valid_until.isoformat()}"
+    return f"current until {offer.valid_until.isoformat()}" if offer.valid_until else "current, no end date"
 
 
 @cli.command("ping")
@@ -87,8 +160,8 @@ def ping_command(source: Path, everything: bool, base_url: str | None) -> None:
     if not config.websub_hub:
         raise SitegenError([Problem(CONFIG_FILE, field="websub_hub", message="not set: there is no hub to ping", hint="set websub_hub = 'https://...'")])
     if everything:
-        site, plan = load_site(source, BuildOptions(now=dt.datetime.now(dt.timezone.utc)), base_url=base_url)
-        urls = sorted(site.absolute(site.rel(o.url)) for o in plan.outputs if o.kind == "feed")
+        site, plan = load_site(source, BuildOptions(now=_build_time(config, None)), base_url=base_url)
+        urls = sorted(site.absolute(o.url) for o in plan.outputs if o.kind == "feed")
     else:
         urls = read_pending(source)
     if not urls:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 import types
@@ -11,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import Problem, SitegenError, did_you_mean
 
@@ -204,6 +205,26 @@ class Settings(Strict):
     """The newsletter sign-up form."""
     websub_hub: str = ""
     """A WebSub hub URL: feeds declare it, and `sitegen ping` tells it which feeds changed."""
+    now: dt.datetime | None = None
+    """Build as if it were this time (previews of a future date, reproducible builds); `--now` overrides it."""
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _now(cls, value: typing.Any) -> typing.Any:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return dt.datetime.combine(value, dt.time())
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(f"expected a date and time like 2026-03-01T09:00:00+01:00, got {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _now_in_zone(self) -> "Settings":
+        if self.now is not None and self.now.tzinfo is None:
+            object.__setattr__(self, "now", self.now.replace(tzinfo=zoneinfo.ZoneInfo(self.timezone)))
+        return self
 
     @field_validator("base_url")
     @classmethod

@@ -7,11 +7,12 @@ import json
 import mimetypes
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from .campaign import tagged
 from .errors import Problem, raise_if
 from .markdown import plain_text
 from .model import Offer, Page, Post, Site, Taxonomy
@@ -60,12 +61,14 @@ class FeedEntry:
     campaign: str | None = None
     """An offer's slug: its links carry utm_* campaign parameters."""
 
+    def __post_init__(self) -> None:
+        _strip_forbidden_characters(self)
+
     def link_for(self, format: str) -> str:
         """The link as written in a feed of `format`, campaign-tagged for offers."""
         if not self.campaign:
             return self.link
-        query = urlencode({"utm_source": "feed", "utm_medium": format, "utm_campaign": self.campaign})
-        return f"{self.link}{'&' if '?' in self.link else '?'}{query}"
+        return tagged(self.link, source="feed", medium=format, campaign=self.campaign)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,9 @@ class Feed:
     entries: tuple[FeedEntry, ...]
     updated: dt.datetime
     """The newest entry's `updated`, never the build time, so an unchanged feed is byte-identical."""
+
+    def __post_init__(self) -> None:
+        _strip_forbidden_characters(self)
 
     @property
     def anchor(self) -> str:
@@ -168,7 +174,7 @@ def _tag_uri(site: Site, date: dt.datetime, specific: str) -> str:
 def _post_entry(site: Site, post: Post) -> FeedEntry:
     enclosure = None
     if post.audio:
-        enclosure = Enclosure(site.absolute(site.rel(post.audio.url)), post.audio.length, post.audio.type, post.audio.duration)
+        enclosure = Enclosure(site.absolute(post.audio.url), post.audio.length, post.audio.type, post.audio.duration)
     full = site.config.feeds.full_content
     return FeedEntry(
         id=post.id or _tag_uri(site, post.date, post.slug),
@@ -181,7 +187,7 @@ def _post_entry(site: Site, post: Post) -> FeedEntry:
         author=post.author.name if post.author else None,
         author_url=site.absolute(post.author.url) if post.author else None,
         categories=tuple(xml_safe(t.name) for t in (*post.categories, *post.tags)),
-        image=site.absolute(site.rel(post.image)) if post.image else None,
+        image=site.absolute(post.image) if post.image else None,
         enclosure=enclosure,
     )
 
@@ -197,7 +203,7 @@ def _page_entry(site: Site, page: Page) -> FeedEntry:
         summary=absolute_links(page.summary, page.permalink),
         content=absolute_links(page.content, page.permalink) if site.config.feeds.full_content else None,
         author=site.config.business_name,
-        image=site.absolute(site.rel(page.image)) if page.image else None,
+        image=site.absolute(page.image) if page.image else None,
     )
 
 
@@ -226,7 +232,7 @@ def _offer_entry(site: Site, offer: Offer) -> FeedEntry:
         summary=absolute_links(offer.summary, offer.permalink),
         content=absolute_links(body, offer.permalink),
         author=site.config.business_name,
-        image=site.absolute(site.rel(offer.image)) if offer.image else None,
+        image=site.absolute(offer.image) if offer.image else None,
         campaign=offer.slug,
     )
 
@@ -254,6 +260,15 @@ def _check_podcast_settings(site: Site, episodes: list[Post]) -> None:
 # ---------------------------------------------------------------------------------
 # Text that is safe to put in a feed
 # ---------------------------------------------------------------------------------
+
+def _strip_forbidden_characters(value: object) -> None:
+    """Every text field of a feed value made XML-safe, so no front matter field can break a feed."""
+    for name, field_value in vars(value).items():
+        if isinstance(field_value, str):
+            object.__setattr__(value, name, xml_safe(field_value))
+        elif isinstance(field_value, tuple) and all(isinstance(v, str) for v in field_value):
+            object.__setattr__(value, name, tuple(xml_safe(v) for v in field_value))
+
 
 # XML 1.0 section 2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -300,7 +315,7 @@ def render_feed(site: Site, feed: Feed, format: str) -> bytes:
         return render_json(site, feed)
     generator = _generator(site, feed, format)
     if format == "atom":
-        return generator.atom_str(pretty=True)
+        return _fix_atom_entry_links(generator.atom_str(pretty=True), feed)
     data = generator.rss_str(pretty=True)
     if site.config.websub_hub:
         data = _add_rss_hub(data, site.config.websub_hub)
@@ -309,7 +324,7 @@ def render_feed(site: Site, feed: Feed, format: str) -> bytes:
 
 def _generator(site: Site, feed: Feed, format: str) -> FeedGenerator:
     config = site.config
-    self_url = site.absolute(site.rel(feed.url(format)))
+    self_url = site.absolute(feed.url(format))
     fg = FeedGenerator()
     fg.load_extension("media")
     fg.load_extension("dc", atom=False, rss=True)  # RSS <author> needs an email; dc:creator carries a name
@@ -322,16 +337,16 @@ def _generator(site: Site, feed: Feed, format: str) -> FeedGenerator:
     if config.websub_hub and format == "atom":
         fg.link(href=config.websub_hub, rel="hub")
     # Last: feedgen makes the last link the RSS channel's <link>, which must be the HTML page.
-    fg.link(href=site.absolute(site.rel(feed.page_url)), rel="alternate", type="text/html")
+    fg.link(href=site.absolute(feed.page_url), rel="alternate", type="text/html")
     fg.language(config.language)
-    fg.author({"name": config.business_name, "uri": site.absolute(site.rel("/"))})
+    fg.author({"name": config.business_name, "uri": site.absolute("/")})
     fg.generator("sitegen")  # not feedgen's default, which carries its version into every feed
     fg.updated(feed.updated)  # feedgen stamps the build time otherwise; also sets RSS lastBuildDate
     fg.pubDate(feed.updated)
     image = config.podcast.image if feed.kind == "podcast" else config.image
     if image:
-        fg.logo(site.absolute(site.rel(image)))
-    fg.icon(site.absolute(site.rel("/static/favicon.svg")))
+        fg.logo(site.absolute(image))
+    fg.icon(site.absolute("/static/favicon.svg"))
     if feed.kind == "podcast":
         _podcast_channel(site, fg)
     for entry in feed.entries:
@@ -367,7 +382,7 @@ def _media_type(url: str) -> dict:
 def _podcast_channel(site: Site, fg: FeedGenerator) -> None:
     podcast = site.config.podcast
     fg.podcast.itunes_author(podcast.author)
-    fg.podcast.itunes_image(site.absolute(site.rel(podcast.image)))
+    fg.podcast.itunes_image(site.absolute(podcast.image))
     fg.podcast.itunes_category(podcast.category, podcast.subcategory or None)
     fg.podcast.itunes_explicit("yes" if podcast.explicit else "no")
     fg.podcast.itunes_owner(name=podcast.owner_name or podcast.author, email=podcast.owner_email)
@@ -376,6 +391,23 @@ def _podcast_channel(site: Site, fg: FeedGenerator) -> None:
 
 
 _ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def _fix_atom_entry_links(data: bytes, feed: Feed) -> bytes:
+    """Write rel, type and length on entry links, which feedgen 1.0 drops.
+
+    In feedgen 1.0.0 FeedEntry.atom_entry(), the loop variable `link` is rebound to the new
+    <link> element before its attributes are read, so every entry link comes out bare and an
+    enclosure reads as a second alternate link.
+    """
+    root = etree.fromstring(data)
+    for element, entry in zip(root.iterfind(f"{{{_ATOM_NS}}}entry"), feed.entries, strict=True):
+        for link in element.iterfind(f"{{{_ATOM_NS}}}link"):
+            if entry.enclosure and link.get("href") == entry.enclosure.url:
+                link.attrib.update({"rel": "enclosure", "type": entry.enclosure.type, "length": str(entry.enclosure.length)})
+            else:
+                link.attrib.update({"rel": "alternate", "type": "text/html"})
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _add_rss_hub(data: bytes, hub: str) -> bytes:
@@ -395,15 +427,15 @@ def render_json(site: Site, feed: Feed) -> bytes:
     data: dict = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
-        "home_page_url": site.absolute(site.rel(feed.page_url)),
-        "feed_url": site.absolute(site.rel(feed.url("json"))),
+        "home_page_url": site.absolute(feed.page_url),
+        "feed_url": site.absolute(feed.url("json")),
         "description": feed.description,
         "language": config.language,
-        "authors": [{"name": config.business_name, "url": site.absolute(site.rel("/"))}],
-        "favicon": site.absolute(site.rel("/static/favicon.svg")),
+        "authors": [{"name": config.business_name, "url": site.absolute("/")}],
+        "favicon": site.absolute("/static/favicon.svg"),
     }
     if config.image:
-        data["icon"] = site.absolute(site.rel(config.image))
+        data["icon"] = site.absolute(config.image)
     if config.websub_hub:
         data["hubs"] = [{"type": "WebSub", "url": config.websub_hub}]
     items = []

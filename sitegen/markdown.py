@@ -86,7 +86,7 @@ class MarkdownRenderer:
         self._md.reset()
         self._links.base_dir = base_dir
         self._links.found = []
-        body = self._md.convert(text)
+        body = _wrap_tables(self._md.convert(text))
         return Rendered(html=body, summary_html=summary_of(body), internal_links=tuple(self._links.found))
 
     def render_inline(self, text: str) -> str:
@@ -95,6 +95,11 @@ class MarkdownRenderer:
         self._links.found = []
         body = self._md.convert(text)
         return re.sub(r"^<p>(.*)</p>$", r"\1", body.strip(), flags=re.S)
+
+
+def _wrap_tables(body: str) -> str:
+    """Wide tables scroll inside their own box instead of widening the page on a phone."""
+    return body.replace("<table>", '<div class="table-wrap"><table>').replace("</table>", "</table></div>")
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p\b[^>]*>.*?</p>", re.S)

@@ -183,6 +183,8 @@ class Site:
     navigation: tuple[NavLink, ...]
     neighbours: dict[str, tuple[Post | None, Post | None]] = field(hash=False)
     """Post url -> (older, newer)."""
+    next_change: dt.datetime | None = None
+    """When the site will next change by itself (a scheduled post, an offer starting or ending), if ever."""
 
     @property
     def current_offers(self) -> tuple[Offer, ...]:

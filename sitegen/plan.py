@@ -133,6 +133,9 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         add(_item_output(site, page, "page", _item_head(site, page)))
     for offer in site.offers:
         add(_item_output(site, offer, "offer", _offer_head(site, offer)))
+        # For the owner, not for visitors: linked from no page, kept from search engines by robots.txt.
+        for name, kind in (("links.txt", "offer-links"), ("qr.svg", "qr"), ("qr.png", "qr")):
+            add(Output(path_of(offer.url + name), offer.url + name, kind, item=offer, source_path=offer.source_path, format=name[-3:]))
     offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"))
     add(Output("offers/index.html", "/offers/", "offers", ("offers.html",), head=offers_head))
 
@@ -165,7 +168,8 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     add(Output("subscribe/index.html", "/subscribe/", "subscribe", ("subscribe.html",), head=subscribe_head))
     add(Output("feeds.opml", "/feeds.opml", "opml", ("feeds.opml",)))
     add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), noindex=True)))
-    add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",)))
+    private = tuple(o.url for o in outputs if o.kind in ("offer-links", "qr"))
+    add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",), entries=private))
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(site, outputs)))
 
     outputs = _with_feed_links(outputs, feeds)
@@ -227,7 +231,7 @@ def _taxonomy_description(site: Site, item: Any, title: str) -> str:
 def _image(site: Site, item: Item | None) -> str | None:
     """The social preview image; SVG falls back to the site's image, as Facebook and X show no SVG previews."""
     image = item.image if item and item.image and not item.image.lower().endswith(".svg") else site.config.image
-    return site.absolute(site.rel(image)) if image else None
+    return site.absolute(image) if image else None
 
 
 def _item_head(site: Site, item: Item) -> Head:
@@ -297,6 +301,7 @@ def _offer_head(site: Site, offer: Offer) -> Head:
         offer_data["validFrom"] = offer.valid_from.isoformat()
     if offer.valid_until:
         offer_data["priceValidUntil"] = offer.valid_until.date().isoformat()
+    offer_data["seller"] = {"@type": "Organization", "name": site.config.business_name, "url": site.absolute("/")}
     data = {"@type": "Product", "name": offer.title, "description": offer.description, "offers": offer_data}
     if offer.image:
         data["image"] = site.absolute(offer.image)

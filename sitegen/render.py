@@ -9,12 +9,13 @@ from pathlib import Path
 
 import jinja2
 
+from .campaign import render_links, render_qr
 from .content import StaticFile, find_static
 from .errors import Problem, SitegenError, raise_if
 from .model import Site
 from .feeds import render_feed
 from .plan import Output, Plan
-from .text import format_date, format_money
+from .text import format_date, format_moment, format_money
 
 TEMPLATES_DIR = "templates"
 THEME_PREFIX = "!theme"
@@ -71,7 +72,7 @@ def make_environment(site_root: Path, theme: Theme) -> jinja2.Environment:
     )
     # Where template files are named from in messages: the site, or the themes' parent folder.
     env.sitegen_roots = (site_root, theme.root.parent.parent)  # type: ignore[attr-defined]
-    env.filters.update(rel=_rel, date=format_date, money=format_money, isodate=lambda d: d.isoformat())
+    env.filters.update(rel=_rel, date=format_date, moment=format_moment, money=format_money, isodate=lambda d: d.isoformat())
     return env
 
 
@@ -85,6 +86,10 @@ def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Outpu
     """One output's bytes; template errors become problems naming the template line and the output."""
     if output.kind == "feed":
         return render_feed(site, output.item, output.format)
+    if output.kind == "offer-links":
+        return render_links(site, output.item)
+    if output.kind == "qr":
+        return render_qr(output.item, output.format)
     context = {
         "site": site,
         "config": site.config,

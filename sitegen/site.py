@@ -71,7 +71,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions) -> Sit
     posts.sort(key=lambda p: (p.date, p.slug), reverse=True)
     pages.sort(key=lambda p: (p.menu is None, p.menu or 0, p.slug))
     offers.sort(key=lambda o: o.slug)
-    _check_offer_references(posts, offers, built, problems)
+    _check_offer_references(posts, content.documents, built, problems)
     raise_if(problems)
 
     return Site(
@@ -89,11 +89,29 @@ def build_site(content: Content, config: Settings, options: BuildOptions) -> Sit
             [NavLink(p.title, p.url) for p in pages if p.menu is not None]
             + [NavLink(link.title, link.url) for link in config.navigation]
         ),
+        next_change=next_change(content.documents, options),
         neighbours={
             post.url: (posts[i + 1] if i + 1 < len(posts) else None, posts[i - 1] if i > 0 else None)
             for i, post in enumerate(posts)
         },
     )
+
+
+def next_change(documents: tuple[Document, ...], options: BuildOptions) -> dt.datetime | None:
+    """The earliest time after now at which a rebuild would change the site: a scheduled post, an offer starting or ending."""
+    moments = []
+    for document in documents:
+        meta = document.meta
+        if meta.draft and not options.drafts:
+            continue
+        if isinstance(meta, PostMeta) and not options.future:
+            moments.append(meta.date)
+        elif isinstance(meta, OfferMeta):
+            if meta.valid_from and not options.future:
+                moments.append(meta.valid_from)
+            if meta.valid_until:
+                moments.append(meta.valid_until)
+    return min((m for m in moments if m > options.now), default=None)
 
 
 def _is_built(document: Document, options: BuildOptions) -> bool:
@@ -166,10 +184,23 @@ def _resolve_links(
     base_path = urlsplit(base_url).path.rstrip("/")
     if base_path:  # root-relative links in Markdown (/static/x.png) must work under base_url's path too
         html = _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}="{base_path}/', html)
+        html = _SRCSET.sub(lambda m: 'srcset="' + _prefix_srcset(m.group(1), base_path) + '"', html)
     return html
 
 
-_ROOT_RELATIVE = re.compile(r'\b(href|src)="/(?!/)')
+_ROOT_RELATIVE = re.compile(r'\b(href|src|poster)="/(?!/)')
+_SRCSET = re.compile(r'\bsrcset="([^"]*)"')
+
+
+def _prefix_srcset(value: str, base_path: str) -> str:
+    """Each root-relative candidate URL of a srcset, under base_path."""
+    candidates = []
+    for candidate in value.split(","):
+        parts = candidate.split()
+        if parts and parts[0].startswith("/") and not parts[0].startswith("//"):
+            parts[0] = base_path + parts[0]
+        candidates.append(" ".join(parts))
+    return ", ".join(candidates)
 
 
 def _authors(config: Settings) -> dict[str, Author]:
@@ -243,9 +274,10 @@ def _offer(meta: OfferMeta, common: dict, options: BuildOptions) -> Offer:
     )
 
 
-def _check_offer_references(posts: list[Post], offers: list[Offer], documents: list[Document], problems: list[Problem]) -> None:
-    slugs = {o.slug for o in offers}
-    by_path = {d.source_path: d for d in documents}
+def _check_offer_references(posts: list[Post], all_documents: tuple[Document, ...], built: list[Document], problems: list[Problem]) -> None:
+    """A post may promote any offer that exists, built yet or not (its card shows while the offer is current)."""
+    slugs = {d.slug for d in all_documents if d.kind == "offer"}
+    by_path = {d.source_path: d for d in built}
     for post in posts:
         if post.offer_slug and post.offer_slug not in slugs:
             document = by_path[post.source_path]

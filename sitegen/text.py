@@ -20,3 +20,15 @@ def format_money(amount: float, currency: str) -> str:
     """'$24.00', '€24.00', '24.00 CHF'; whole amounts keep their cents so prices line up."""
     symbol = _SYMBOLS.get(currency)
     return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+
+
+def format_moment(value: dt.datetime) -> str:
+    """A date with its time and zone, unless the time is the start or end of the day.
+
+    'February 28, 2027, 6:00 PM EST'; 'February 28, 2027' for 00:00 and 23:59.
+    """
+    day = format_date(value)
+    if (value.hour, value.minute) in ((0, 0), (23, 59)):
+        return day
+    hour = value.hour % 12 or 12
+    return f"{day}, {hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'} {value.tzname()}"

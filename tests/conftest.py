@@ -137,6 +137,16 @@ def browser(chromium_path):
         instance.close()
 
 
+def watch_problems(page) -> list[str]:
+    """A list that fills with every console error, page error, failed request and HTTP error of page."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console error: {m.text} ({m.location})") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    return problems
+
+
 @pytest.fixture(scope="session")
 def vnu_jar() -> str:
     """The Nu HTML Checker from npm's vnu-jar (installed by .ci/run into tests/.tools)."""

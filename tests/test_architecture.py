@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sitegen"
-ORDER = ["errors", "text", "config", "markdown", "content", "model", "site", "feeds", "plan", "render", "write", "build", "scaffold", "cli"]
+ORDER = ["errors", "text", "config", "markdown", "content", "model", "site", "campaign", "feeds", "plan", "render", "write", "ping", "build", "scaffold", "cli"]
 
 
 def sitegen_imports(module: str) -> set[str]:

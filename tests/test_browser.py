@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from .conftest import watch_problems
+
 WIDTHS = (390, 360)
 HEIGHT = 844
 
@@ -62,11 +64,7 @@ def open_page(browser, site):
         context = browser.new_context(viewport={"width": width, "height": HEIGHT})
         contexts.append(context)
         page = context.new_page()
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(f"console error: {m.text} ({m.location})") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
-        page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        problems = watch_problems(page)
         response = page.goto(site + path, wait_until="load")
         assert response is not None and response.status == 200, f"{path}: {response and response.status}"
         page.evaluate("document.fonts.ready.then(() => true)")

@@ -273,3 +273,19 @@ def test_static_file_colliding_with_a_page_is_an_error(make_site, build_at):
     assert [str(p) for p in caught.value.problems] == [
         "content/static/index.html: writes static/index.html, which content/pages/shop.md writes too (rename one of them)"
     ]
+
+
+def test_base_url_path_is_never_doubled_in_any_output(make_site, build_at):
+    root = make_site(
+        {
+            "content/posts/2026-03-01-a.md": post("A", tags="[bread]", image="/static/a.png", body="![x](/static/x.png)"),
+            "content/offers/deal.md": "---\ntitle: Deal\nimage: /static/d.png\ncta: {label: Buy, url: 'https://s.test'}\n---\nx\n",
+        },
+        config='image = "/static/card.png"\n' + BASE_CONFIG,
+    )
+    build_at(root, base_url="https://example.org/shop")
+    doubled = [p.relative_to(root / "output").as_posix() for p in (root / "output").rglob("*") if p.is_file() and p.suffix != ".png" and b"/shop/shop" in p.read_bytes()]
+    assert doubled == []
+    home = soup(root / "output/index.html")
+    assert home.find("meta", property="og:image")["content"] == "https://example.org/shop/static/card.png"
+    assert home.find("link", type="application/atom+xml")["href"] == "/shop/atom.xml"

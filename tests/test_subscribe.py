@@ -1,0 +1,209 @@
+"""The Subscribe page and feeds.opml of the demo site: every channel the build wrote, in plain words, with
+feed addresses that work; the newsletter form and social links from sitegen.toml; every feed link on the
+site lands on an existing anchor of the page.
+
+Expectations come from the output's feed files (which channels exist), the content's front matter (topic
+names) and sitegen.toml, never from the Subscribe page itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import tomllib
+import unicodedata
+from pathlib import Path
+
+import feedparser
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from lxml import etree
+
+from .conftest import REPO, watch_problems
+
+FEED_NAMES = ("atom.xml", "rss.xml", "feed.json")
+
+
+@functools.lru_cache(maxsize=None)
+def config() -> dict:
+    return tomllib.loads((REPO / "sitegen.toml").read_text(encoding="utf-8"))
+
+
+def base_url() -> str:
+    return config()["base_url"].rstrip("/")
+
+
+def slugify(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+@functools.lru_cache(maxsize=None)
+def term_names() -> dict[tuple[str, str], set[str]]:
+    """{(kind, slug): names written for it} from the demo posts' front matter and [authors]."""
+    names: dict[tuple[str, str], set[str]] = {}
+    for path in sorted((REPO / "content/posts").glob("*.md")):
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---", 2)[1]) or {}
+        for kind, keys in (("tag", ("tags",)), ("category", ("category", "categories"))):
+            for key in keys:
+                values = front.get(key) or []
+                for name in [values] if isinstance(values, str) else values:
+                    names.setdefault((kind, slugify(name)), set()).add(str(name))
+    for key, author in config().get("authors", {}).items():
+        names.setdefault(("author", slugify(key)), set()).add(author["name"])
+    return names
+
+
+def feed_files(out: Path) -> set[str]:
+    """Every feed file the build wrote, relative to the output folder."""
+    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and (p.name in FEED_NAMES or p.relative_to(out).as_posix() == "podcast.xml")}
+
+
+def channels(out: Path) -> dict[str, str]:
+    """{channel folder ('' for the site-wide one, 'tags/rye/') or 'podcast.xml': its Subscribe page anchor}."""
+    found = {}
+    for rel in feed_files(out):
+        if rel == "podcast.xml":
+            found[rel] = "podcast"
+        elif rel.endswith("atom.xml"):
+            folder = rel[: -len("atom.xml")]
+            parts = folder.strip("/").split("/")
+            kind = {"tags": "tag", "categories": "category", "authors": "author"}.get(parts[0])
+            found[folder] = "site" if folder == "" else f"{kind}-{parts[1]}" if kind else parts[0]
+    return found
+
+
+# ---------------------------------------------------------------------------------
+# The page in a real browser
+# ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def subscribe(browser, http_server, demo_output):
+    """(page, problems, local base URL): /subscribe/ of the demo, loaded once, with every error it logged."""
+    local = http_server(demo_output)
+    context = browser.new_context()
+    page = context.new_page()
+    problems = watch_problems(page)
+    response = page.goto(local + "/subscribe/", wait_until="load")
+    assert response is not None and response.status == 200
+    yield page, problems, local
+    context.close()
+
+
+def test_subscribe_page_lists_every_channel_in_plain_words(subscribe, demo_output):
+    page, problems, local = subscribe
+    expected = channels(demo_output)
+    assert {"", "podcast.xml", "offers/", "updates/"} <= set(expected) and any(f.startswith("tags/") for f in expected)
+    links = page.eval_on_selector_all(
+        "a.feed-url",
+        "els => els.map(e => ({href: e.getAttribute('href'), shown: e.querySelector('code') && e.querySelector('code').textContent.trim(),"
+        " channel: e.closest('.channel') && e.closest('.channel').id}))",
+    )
+    # every feed file exactly once, under its channel's anchor, showing its public address
+    assert sorted(link["href"] for link in links) == sorted("/" + rel for rel in feed_files(demo_output))
+    for link in links:
+        rel = link["href"].lstrip("/")
+        folder = rel if rel == "podcast.xml" else rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        assert link["channel"] == expected[folder], link
+        if link["shown"] is not None:  # an address shown to copy is the public one
+            assert link["shown"] == base_url() + link["href"], link
+    shown = [link for link in links if link["shown"]]
+    assert {link["channel"] for link in shown} == set(expected.values())  # each channel shows one address to copy
+    sentences = {"tag": "Get new posts about {} in your feed reader", "category": "Get new posts in {} in your feed reader", "author": "Get new posts by {} in your feed reader"}
+    for folder, anchor in expected.items():
+        assert page.locator(f"#{anchor}").count() == 1, anchor
+        kind = anchor.split("-", 1)[0]
+        if kind in sentences:
+            text = " ".join(page.inner_text(f"#{anchor} .channel-name").split())
+            assert text in {sentences[kind].format(name) for name in term_names()[(kind, anchor.split("-", 1)[1])]}, (anchor, text)
+    assert "in your feed reader" in page.inner_text("#offers .channel-name")
+    assert problems == []
+
+
+def test_every_feed_address_on_the_page_fetches_and_parses(subscribe):
+    page, problems, local = subscribe
+    links = page.eval_on_selector_all("a.feed-url", "els => els.map(e => [e.href, e.querySelector('code') && e.querySelector('code').textContent.trim()])")
+    assert links
+    for url, shown in links:
+        assert url.startswith(local + "/")
+        if shown is not None:  # the public address it shows, mapped to the local server, is the one it links
+            assert shown.startswith(base_url() + "/") and local + shown[len(base_url()) :] == url
+        response = page.request.get(url)
+        assert response.status == 200, url
+        body = response.body()
+        if url.endswith(".json"):
+            # feedparser 6.0 reads no JSON Feed: parse it as JSON and check its version and items
+            feed = json.loads(body)
+            assert feed["version"] == "https://jsonfeed.org/version/1.1" and feed["feed_url"] == base_url() + url[len(local) :]
+        else:
+            parsed = feedparser.parse(body)
+            assert not parsed.bozo, (url, parsed.bozo_exception)
+            assert parsed.version.startswith(("atom", "rss")) and parsed.entries, url
+    assert problems == []
+
+
+def test_newsletter_form_social_links_and_podcast_come_from_the_settings(subscribe):
+    page, problems, local = subscribe
+    newsletter, social = config()["newsletter"], config()["social"]
+    form = page.locator("form.newsletter-form")
+    assert form.count() == 1
+    assert form.get_attribute("action") == newsletter["action"]
+    assert form.get_attribute("method").lower() == newsletter.get("method", "post")
+    hidden = form.locator("input[type=hidden]")
+    assert {hidden.nth(i).get_attribute("name"): hidden.nth(i).get_attribute("value") for i in range(hidden.count())} == newsletter.get("hidden", {})
+    email = form.locator("input[type=email]")
+    assert email.get_attribute("name") == newsletter.get("email_field", "email") and email.get_attribute("required") is not None
+    assert form.locator("input[type=text]").get_attribute("name") == newsletter["name_field"]
+    assert form.locator("button[type=submit]").inner_text().strip() == newsletter["button"]
+    assert page.eval_on_selector_all("[aria-labelledby=social-title] a", "els => els.map(e => e.getAttribute('href'))") == list(social.values())
+    podcast = page.locator("#podcast")
+    assert podcast.count() == 1 and podcast.is_visible()
+    assert config()["podcast"]["title"] in podcast.inner_text()
+    assert podcast.locator("a.feed-url").get_attribute("href") == "/podcast.xml"
+    assert problems == []
+
+
+# ---------------------------------------------------------------------------------
+# feeds.opml
+# ---------------------------------------------------------------------------------
+
+
+def test_opml_lists_one_feed_per_channel(demo_output):
+    root = etree.parse(str(demo_output / "feeds.opml")).getroot()
+    assert root.tag == "opml" and root.get("version") == "2.0"
+    assert (root.findtext("head/title") or "").strip()
+    outlines = root.findall("body/outline")
+    assert outlines and len(root.findall("body//outline")) == len(outlines)
+    for outline in outlines:
+        assert outline.get("text") and outline.get("type") == "rss", dict(outline.attrib)
+        assert outline.get("htmlUrl", "").startswith(base_url() + "/")
+    expected = sorted(f"{base_url()}/{folder if folder == 'podcast.xml' else folder + 'atom.xml'}" for folder in channels(demo_output))
+    urls = sorted(outline.get("xmlUrl") for outline in outlines)
+    assert urls == expected
+    for url in urls:
+        assert (demo_output / url[len(base_url()) + 1 :]).is_file(), url
+
+
+# ---------------------------------------------------------------------------------
+# Feed links across the site
+# ---------------------------------------------------------------------------------
+
+
+def test_every_feed_link_lands_on_an_anchor_of_the_subscribe_page(demo_output):
+    subscribe_ids = {e["id"] for e in BeautifulSoup((demo_output / "subscribe/index.html").read_bytes(), "lxml").find_all(id=True)}
+    used: dict[str, set[str]] = {}
+    for page in sorted(demo_output.rglob("*.html")):
+        rel = page.relative_to(demo_output).as_posix()
+        for link in BeautifulSoup(page.read_bytes(), "lxml").select("a.feed-link"):
+            match = re.fullmatch(r"/subscribe/#([^#]+)", link["href"])
+            assert match, (rel, link["href"])
+            assert match.group(1) in subscribe_ids, (rel, link["href"])
+            used.setdefault(rel, set()).add(match.group(1))
+    assert {"site", "podcast"} <= used["index.html"]
+    # each topic's archive offers its own channel
+    for folder, anchor in channels(demo_output).items():
+        if folder.startswith(("tags/", "categories/", "authors/")) or folder == "offers/":
+            assert anchor in used.get(folder + "index.html", set()), folder
