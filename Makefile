@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: build test clean pygments-css
+.PHONY: build test serve clean pygments-css
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ build: $(STAMP)
 ## test: install the test extras and run the whole suite
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## serve: the dev server on the demo site (http://127.0.0.1:8000), rebuilding on every change
+serve: $(STAMP)
+	$(BIN)/sitegen serve
 
 ## pygments-css: regenerate the theme's code highlighting stylesheet
 pygments-css: $(STAMP)

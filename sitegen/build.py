@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import Cache
 from .config import load_config
 from .content import read_content
 from .feeds import build_feeds
@@ -29,13 +30,15 @@ class BuildResult:
     output_dir: Path
     changed_feeds: tuple[str, ...] = ()
     """Absolute URLs of feeds whose bytes changed: what `sitegen ping` announces."""
+    rendered: tuple[str, ...] = ()
+    """Paths rendered by this build; the others were reused from the cache."""
 
 
-def load_site(root: Path, options: BuildOptions, *, base_url: str | None = None) -> tuple[Site, Plan]:
+def load_site(root: Path, options: BuildOptions, *, base_url: str | None = None, cache: Cache | None = None) -> tuple[Site, Plan]:
     """Read, check and plan a site without rendering or writing anything."""
     config = load_config(root, base_url=base_url)
     theme = load_theme(root, config.theme)
-    content = read_content(root, config)
+    content = read_content(root, config, cache)
     site = build_site(content, config, options)
     return site, plan_outputs(site, build_feeds(site), theme_static(theme, content.static_files))
 
@@ -48,19 +51,23 @@ def build(
     drafts: bool = False,
     future: bool = False,
     base_url: str | None = None,
+    cache: Cache | None = None,
 ) -> BuildResult:
-    """Build the site at root into output_dir (default root/output); raises SitegenError before writing anything."""
+    """Build the site at root into output_dir (default root/output); raises SitegenError before writing anything.
+
+    A cache from an earlier build makes this one faster and changes nothing in what it writes.
+    """
     root = Path(root)
     output_dir = Path(output_dir) if output_dir is not None else root / OUTPUT_DIR
     options = BuildOptions(now=now, drafts=drafts, future=future)
-    site, plan = load_site(root, options, base_url=base_url)
+    site, plan = load_site(root, options, base_url=base_url, cache=cache)
     env = make_environment(root, load_theme(root, site.config.theme))
-    rendered = render_all(env, site, plan)
-    report = write_site(output_dir, rendered, plan.static)
+    rendered = render_all(env, site, plan, cache)
+    report = write_site(output_dir, rendered.rendered, plan.static)
     changed_feeds = changed_feed_urls(site, plan, report)
     if site.config.websub_hub and changed_feeds:
         write_pending(root, [*read_pending(root), *changed_feeds])
-    return BuildResult(site, plan, report, output_dir, changed_feeds)
+    return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh)
 
 
 def changed_feed_urls(site: Site, plan: Plan, report: WriteReport) -> tuple[str, ...]:

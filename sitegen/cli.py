@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import signal
 import sys
 import time
+import webbrowser
 from pathlib import Path
 
 import click
@@ -20,6 +22,7 @@ from .model import Offer
 from .ping import ping_hub, read_pending, write_pending
 from .site import BuildOptions
 from .scaffold import new_item, write_scaffold
+from .serve import BuildOutcome, DevServer, served_by
 
 
 class ExitStatus(enum.IntEnum):
@@ -104,6 +107,47 @@ def build_command(source: Path, output: Path | None, drafts: bool, future: bool,
     )
     if site.next_change:
         click.echo(f"next change: {site.next_change.isoformat()} (rebuild then; `sitegen next-change` prints it for a scheduler)")
+
+
+@cli.command("serve")
+@source_option
+@click.option("--port", "-p", default=8000, show_default=True, help="The port to serve on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on; 0.0.0.0 shows the site to your network.")
+@click.option("--drafts", is_flag=True, help="Include drafts (they never reach output/: the server builds into a private folder).")
+@click.option("--future", is_flag=True, help="Include future posts and offers that have not started.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in your web browser.")
+@click.option("--poll", is_flag=True, help="Poll for changes instead of file-system events (network and container mounts).")
+@now_option
+def serve_command(source: Path, port: int, host: str, drafts: bool, future: bool, open_browser: bool, poll: bool, now: dt.datetime | None) -> None:
+    """Serve the site locally, rebuild on every change, and reload open browser tabs."""
+    config = load_config(source)
+
+    def clock() -> dt.datetime:
+        return _build_time(config, now)
+
+    def log(outcome: BuildOutcome) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if outcome.problems:
+            _report(SitegenError(outcome.problems, nothing_written=False))
+        click.echo(f"{stamp} {served_by(outcome)}")
+
+    try:
+        server = DevServer(source, host=host, port=port, drafts=drafts, future=future, poll=poll, clock=clock, log=log)
+    except OSError as error:
+        raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    # A service manager's stop (SIGTERM) ends the server as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(KeyboardInterrupt()))
+    server.start()
+    click.echo(f"Serving {server.url}/  (watching {source.resolve()}; Ctrl-C to stop)")
+    if open_browser:
+        webbrowser.open(server.url + "/")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("\nstopping")
+    finally:
+        server.stop()
 
 
 @cli.command("next-change")

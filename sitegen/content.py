@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,9 +13,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from .cache import Cache
 from .config import Settings, problems_from_validation
 from .errors import Problem, SitegenError, did_you_mean
-from .markdown import MarkdownRenderer, Rendered
+from .markdown import MarkdownRenderer, Rendered, plain_text
 
 CONTENT_DIR = "content"
 STATIC_DIR = "static"
@@ -186,6 +188,8 @@ class Document:
     """The slug the file name gives."""
     body_line: int
     """The line the Markdown body starts on, for messages about it."""
+    words: int
+    """How many words the body has."""
     text: str
     """The file's text, for finding lines of things reported later."""
 
@@ -229,10 +233,15 @@ class Content:
     """Paths under content/ of files with problems (links to them are not reported again)."""
 
 
-def read_content(root: Path, config: Settings, renderer: MarkdownRenderer | None = None) -> Content:
-    """Read every content file under root/content; problems are collected in Content.problems."""
-    renderer = renderer or MarkdownRenderer()
+def read_content(root: Path, config: Settings, cache: Cache | None = None) -> Content:
+    """Read every content file under root/content; problems are collected in Content.problems.
+
+    With a cache, a file whose bytes did not change is not parsed again.
+    """
+    renderer: MarkdownRenderer | None = None
     content_root = root / CONTENT_DIR
+    known = cache.documents if cache is not None else {}
+    seen: dict[tuple, Any] = {}
     documents: list[Document] = []
     problems: list[Problem] = []
     unreadable: set[str] = set()
@@ -241,11 +250,23 @@ def read_content(root: Path, config: Settings, renderer: MarkdownRenderer | None
             if _hidden(path.relative_to(content_root)):
                 continue
             source_path = path.relative_to(root).as_posix()
-            try:
-                documents.append(read_document(path.read_bytes(), source_path, kind, config, renderer))
-            except SitegenError as error:
-                problems.extend(error.problems)
+            data = path.read_bytes()
+            key = (source_path, kind, hashlib.blake2b(data, digest_size=16).digest(), config.timezone)
+            result = known.get(key)
+            if result is None:
+                renderer = renderer or MarkdownRenderer()
+                try:
+                    result = read_document(data, source_path, kind, config, renderer)
+                except SitegenError as error:
+                    result = error
+            seen[key] = result
+            if isinstance(result, SitegenError):
+                problems.extend(result.problems)
                 unreadable.add(path.relative_to(content_root).as_posix())
+            else:
+                documents.append(result)
+    if cache is not None:  # keep only what is still there, so the cache does not grow with every edit
+        cache.documents = seen
     static = tuple(find_static(content_root / STATIC_DIR, STATIC_DIR, f"{CONTENT_DIR}/{STATIC_DIR}"))
     return Content(tuple(documents), static, tuple(problems), frozenset(unreadable))
 
@@ -276,7 +297,8 @@ def read_document(data: bytes, source_path: str, kind: str, config: Settings, re
     rendered = renderer.render(body, base_dir)
     summary_html = renderer.render_inline(meta.summary) if meta.summary else rendered.summary_html
     file_slug = slug_from_filename(source_path.rsplit("/", 1)[-1], kind)
-    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, text)
+    words = len(plain_text(rendered.html).split())
+    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, text)
 
 
 def decode(data: bytes, source_path: str) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import mimetypes
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
@@ -87,8 +87,9 @@ class Feed:
     """Site-relative URL of the HTML page the channel follows."""
     folder: str
     """Site-relative folder the feed files go in ('/tags/cakes/'); for the podcast, its file URL."""
-    entries: tuple[FeedEntry, ...]
-    updated: dt.datetime
+    entries: tuple[FeedEntry, ...] = field(compare=False)
+    """Left out of equality (and fingerprints), so pages that only link a channel do not depend on its posts."""
+    updated: dt.datetime = EPOCH
     """The newest entry's `updated`, never the build time, so an unchanged feed is byte-identical."""
 
     def __post_init__(self) -> None:
@@ -246,9 +247,9 @@ def _check_podcast_settings(site: Site, episodes: list[Post]) -> None:
     podcast = site.config.podcast
     because = f"required because posts carry audio ({episodes[0].source_path})"
     problems = []
-    for field in ("author", "image", "category", "owner_email"):
-        if not getattr(podcast, field):
-            problems.append(Problem("sitegen.toml", field=f"podcast.{field}", message=because))
+    for name in ("author", "image", "category", "owner_email"):
+        if not getattr(podcast, name):
+            problems.append(Problem("sitegen.toml", field=f"podcast.{name}", message=because))
     if podcast.image and not podcast.image.lower().endswith((".jpg", ".jpeg", ".png")):
         problems.append(Problem("sitegen.toml", field="podcast.image", message=f"expected a .jpg or .png file (podcast apps accept no other), got {podcast.image!r}"))
     for post in episodes:

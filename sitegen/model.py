@@ -185,6 +185,10 @@ class Site:
     """Post url -> (older, newer)."""
     next_change: dt.datetime | None = None
     """When the site will next change by itself (a scheduled post, an offer starting or ending), if ever."""
+    indexes: tuple[NavLink, ...] = ()
+    """Links to the lists of topics, categories and authors that have entries."""
+    latest_year: int | None = None
+    """The year of the newest post (for a copyright line that needs no clock)."""
 
     @property
     def current_offers(self) -> tuple[Offer, ...]:
@@ -192,6 +196,15 @@ class Site:
         far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
         current = [o for o in self.offers if o.listed and not o.expired]
         return tuple(sorted(current, key=lambda o: (not o.featured, o.valid_until or far, o.slug)))
+
+    @property
+    def year_links(self) -> tuple[NavLink, ...]:
+        """Links to each year's archive, newest first (cheaper to depend on than the years' posts)."""
+        return tuple(NavLink(str(year.year), year.url) for year in self.years)
+
+    def offer(self, slug: str) -> Offer | None:
+        """The built offer with this slug, if any."""
+        return next((o for o in self.offers if o.slug == slug), None)
 
     @property
     def base_path(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from .content import StaticFile
 from .errors import Problem, raise_if
 from .feeds import MEDIA_TYPES, Feed
-from .model import Item, Offer, Page, Post, Site, Taxonomy, Year
+from .model import Author, Item, Offer, Page, Post, Site, Taxonomy, Term
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,16 @@ class FeedLink:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """What a list page is about: its kind and term or year, not its posts (the paginator has those)."""
+
+    kind: str
+    """archive, year, tag, category or author."""
+    term: Term | Author | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
 class Head:
     """What goes in an HTML page's <head>: title, description, canonical and sharing metadata."""
 
@@ -87,7 +97,7 @@ class Output:
     templates: tuple[str, ...] = ()
     """Template names, most specific first."""
     item: Any = None
-    """The Post, Page, Offer, Taxonomy or Year shown."""
+    """The Post, Page, Offer or Listing shown."""
     paginator: Paginator | None = None
     head: Head | None = None
     source_path: str | None = None
@@ -139,9 +149,9 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"))
     add(Output("offers/index.html", "/offers/", "offers", ("offers.html",), head=offers_head))
 
-    outputs += _paginated(site, "archive", "/archive/", site.posts, per_page, None, "All posts")
+    outputs += _paginated(site, "archive", "/archive/", site.posts, per_page, Listing("archive"), "All posts")
     for year in site.years:
-        outputs += _paginated(site, "year", year.url, year.posts, per_page, year, f"Posts from {year.year}")
+        outputs += _paginated(site, "year", year.url, year.posts, per_page, Listing("year", year=year.year), f"Posts from {year.year}")
     for kind, taxonomies, plural, index_title in (
         ("tag", site.tags, "tags", "Topics"),
         ("category", site.categories, "categories", "Categories"),
@@ -154,7 +164,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         add(Output(path_of(index_url), index_url, plural, (f"{plural}.html", "terms.html"), head=head))
         for taxonomy in taxonomies:
             title = _taxonomy_title(taxonomy)
-            outputs += _paginated(site, kind, taxonomy.term.url, taxonomy.posts, per_page, taxonomy, title)
+            outputs += _paginated(site, kind, taxonomy.term.url, taxonomy.posts, per_page, Listing(kind, taxonomy.term), title)
 
     for feed in feeds:
         for format in feed.formats:
@@ -223,7 +233,7 @@ def _paginated(site: Site, kind: str, base_url: str, posts: tuple[Post, ...], pe
 
 
 def _taxonomy_description(site: Site, item: Any, title: str) -> str:
-    if isinstance(item, Taxonomy) and item.kind == "author" and getattr(item.term, "bio", ""):
+    if item.kind == "author" and getattr(item.term, "bio", ""):
         return item.term.bio
     return f"{title} on {site.config.title}: {site.config.description}"
 

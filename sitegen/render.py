@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import collections.abc
+import contextvars
 import importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from . import __version__
+from .cache import Cache, RenderRecord
 from .campaign import render_links, render_qr
 from .content import StaticFile, find_static
 from .errors import Problem, SitegenError, raise_if
+from .fingerprint import MISSING, Fingerprinter
 from .model import Site
 from .feeds import render_feed
 from .plan import Output, Plan
@@ -62,7 +66,7 @@ def make_environment(site_root: Path, theme: Theme) -> jinja2.Environment:
             theme_loader,
         ]
     )
-    env = jinja2.Environment(
+    env = _RecordingEnvironment(
         loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml", "opml"]),
         undefined=jinja2.StrictUndefined,
@@ -82,7 +86,167 @@ def _rel(context: jinja2.runtime.Context, url: str) -> str:
     return context["site"].rel(url)
 
 
-def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Output) -> bytes:
+# ---------------------------------------------------------------------------------
+# Knowing what an output depends on: every read of the site during its render is recorded
+# ---------------------------------------------------------------------------------
+
+_reads: contextvars.ContextVar[set | None] = contextvars.ContextVar("sitegen_reads", default=None)
+
+# Methods of Site whose results depend on the settings alone (in every output's key already).
+_PURE = frozenset({"rel", "absolute", "index_url", "base_path", "base_url", "config"})
+
+
+def _record(read: tuple) -> None:
+    reads = _reads.get()
+    if reads is not None:
+        reads.add(read)
+
+
+class SiteView:
+    """The Site as templates see it: each attribute, item and call they read is recorded."""
+
+    __slots__ = ("_site",)
+
+    def __init__(self, site: Site):
+        object.__setattr__(self, "_site", site)
+
+    def __getattr__(self, name: str):
+        value = getattr(self._site, name)
+        if name in _PURE:
+            return value
+        if callable(value):
+            def call(*args):
+                _record(("site()", name, args))
+                return value(*args)
+
+            return call
+        if isinstance(value, dict):
+            return RecordingMapping(("site[]", name), value)
+        _record(("site", name))
+        return value
+
+
+# Template errors name the model type, not the view: "'sitegen.model.Site object' has no attribute ..."
+SiteView.__module__, SiteView.__name__, SiteView.__qualname__ = "sitegen.model", "Site", "Site"
+
+
+class RecordingMapping(collections.abc.Mapping):
+    """A read-only mapping whose lookups are recorded key by key."""
+
+    def __init__(self, prefix: tuple, data: dict):
+        self._prefix, self._data = prefix, data
+
+    def __getitem__(self, key):
+        _record((*self._prefix, key))
+        return self._data[key]
+
+    def __iter__(self):
+        _record((*self._prefix[:-1], self._prefix[-1], "*"))
+        return iter(self._data)
+
+    def __len__(self):
+        _record((*self._prefix[:-1], self._prefix[-1], "*"))
+        return len(self._data)
+
+
+class _RecordingContext(jinja2.runtime.Context):
+    """Records the top-level names a template resolves (feeds, channels, ...)."""
+
+    def resolve_or_missing(self, key: str):
+        if key == "feeds":
+            _record(("feeds",))
+        return super().resolve_or_missing(key)
+
+
+class _RecordingEnvironment(jinja2.Environment):
+    """Records every template a render loads (extends and includes too)."""
+
+    context_class = _RecordingContext
+
+    def _load_template(self, name, globals):  # noqa: A002 - Jinja's signature
+        # Jinja 3 routes get_template, select_template, extends and include through here.
+        _record(("template", name))
+        return super()._load_template(name, globals)
+
+
+def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment):
+    """The current value of a recorded read (MISSING when it is gone)."""
+    kind = read[0]
+    if kind == "site":
+        return getattr(site, read[1], MISSING)
+    if kind == "site()":
+        return getattr(site, read[1])(*read[2])
+    if kind == "site[]":
+        mapping = getattr(site, read[1])
+        return mapping if read[2] == "*" else mapping.get(read[2], MISSING)
+    if kind == "channels":
+        return plan.channels if read[1] == "*" else plan.channels.get(read[1], MISSING)
+    if kind == "feeds":
+        return plan.feeds
+    if kind == "template":
+        try:
+            source, filename, _ = env.loader.get_source(env, read[1])
+        except jinja2.TemplateNotFound:
+            return MISSING
+        return (source, filename)
+    raise ValueError(f"unknown read {read!r}")
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    """What render_all() made."""
+
+    rendered: dict[str, bytes]
+    """Every output's bytes, by path."""
+    fresh: tuple[str, ...]
+    """Paths rendered this time (the rest came from the cache unchanged)."""
+
+
+def render_all(env: jinja2.Environment, site: Site, plan: Plan, cache: Cache | None = None) -> RenderReport:
+    """Render every output, reusing a cached rendering when nothing it read has changed.
+
+    Collects every problem, then raises them together.
+    """
+    cache = cache if cache is not None else Cache()
+    fingerprint = Fingerprinter()
+    global_key = fingerprint((__version__, site.config, str(env.sitegen_roots[1]), site.base_url))
+    values: dict[tuple, bytes] = {}
+
+    def current(read: tuple) -> bytes:
+        if read not in values:
+            values[read] = fingerprint(_read_value(read, site, plan, env))
+        return values[read]
+
+    rendered: dict[str, bytes] = {}
+    fresh: list[str] = []
+    problems: list[Problem] = []
+    view = SiteView(site)
+    records = {}
+    for output in plan.outputs:
+        own = fingerprint((output, output.item.entries if output.kind == "feed" else ()))
+        record = cache.renders.get(output.path)
+        if record and record.global_key == global_key and record.own == own and all(current(r) == f for r, f in record.reads):
+            rendered[output.path] = record.data
+            records[output.path] = record
+            continue
+        reads: set = set()
+        token = _reads.set(reads)
+        try:
+            data = render_output(env, site, plan, output, view)
+        except SitegenError as error:
+            problems.extend(error.problems)
+            continue
+        finally:
+            _reads.reset(token)
+        rendered[output.path] = data
+        fresh.append(output.path)
+        records[output.path] = RenderRecord(global_key, own, tuple((r, current(r)) for r in sorted(reads, key=repr)), data)
+    raise_if(problems)
+    cache.renders = records  # only outputs that still exist
+    return RenderReport(rendered, tuple(fresh))
+
+
+def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Output, view: SiteView | None = None) -> bytes:
     """One output's bytes; template errors become problems naming the template line and the output."""
     if output.kind == "feed":
         return render_feed(site, output.item, output.format)
@@ -91,16 +255,18 @@ def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Outpu
     if output.kind == "qr":
         return render_qr(output.item, output.format)
     context = {
-        "site": site,
+        "site": view or SiteView(site),
         "config": site.config,
         "output": output,
         "head": output.head,
         "paginator": output.paginator,
         "feeds": plan.feeds,
-        "channels": plan.channels,
+        "channels": RecordingMapping(("channels",), plan.channels),
     }
     if output.item is not None:
-        context[output.kind if output.kind in ("post", "page", "offer", "year") else "taxonomy"] = output.item
+        context[output.kind if output.kind in ("post", "page", "offer") else "taxonomy"] = output.item
+        if output.kind == "year":
+            context["year"] = output.item
     try:
         template = env.select_template(list(output.templates))
         return template.render(context).encode("utf-8")
@@ -111,19 +277,6 @@ def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Outpu
     except (jinja2.UndefinedError, TypeError, ValueError, AttributeError) as error:
         name, line = _template_frame(error, env.sitegen_roots)
         raise SitegenError([Problem(name or output.path, line, None, f"{error} (while rendering {output.path})")]) from None
-
-
-def render_all(env: jinja2.Environment, site: Site, plan: Plan) -> dict[str, bytes]:
-    """Render every output; collect every problem, then raise them together."""
-    rendered: dict[str, bytes] = {}
-    problems: list[Problem] = []
-    for output in plan.outputs:
-        try:
-            rendered[output.path] = render_output(env, site, plan, output)
-        except SitegenError as error:
-            problems.extend(error.problems)
-    raise_if(problems)
-    return rendered
 
 
 def _template_frame(error: BaseException, roots: tuple[Path, ...]) -> tuple[str | None, int | None]:

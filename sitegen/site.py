@@ -74,6 +74,14 @@ def build_site(content: Content, config: Settings, options: BuildOptions) -> Sit
     _check_offer_references(posts, content.documents, built, problems)
     raise_if(problems)
 
+    tags = _group(posts, "tag", lambda p: p.tags)
+    categories = _group(posts, "category", lambda p: p.categories)
+    authors_ = _group(posts, "author", lambda p: (p.author,) if p.author else ())
+    indexes = tuple(
+        NavLink(title, getattr(config.permalinks, kind).split("{slug}", 1)[0])
+        for kind, title, members in (("tag", "Topics", tags), ("category", "Categories", categories), ("author", "Authors", authors_))
+        if members
+    )
     return Site(
         config=config,
         base_url=config.base_url,
@@ -81,9 +89,11 @@ def build_site(content: Content, config: Settings, options: BuildOptions) -> Sit
         posts=tuple(posts),
         pages=tuple(pages),
         offers=tuple(offers),
-        tags=_group(posts, "tag", lambda p: p.tags),
-        categories=_group(posts, "category", lambda p: p.categories),
-        authors=_group(posts, "author", lambda p: (p.author,) if p.author else ()),
+        tags=tags,
+        categories=categories,
+        authors=authors_,
+        indexes=indexes,
+        latest_year=posts[0].date.year if posts else None,
         years=_years(posts),
         navigation=tuple(
             [NavLink(p.title, p.url) for p in pages if p.menu is not None]
@@ -244,7 +254,7 @@ def _post(meta: PostMeta, common: dict, config: Settings, authors: dict[str, Aut
         id=meta.id or "",
         audio=audio,
         offer_slug=meta.offer,
-        words=len(plain_text(document.rendered.html).split()),
+        words=document.words,
     )
 
 

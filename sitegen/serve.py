@@ -1,0 +1,420 @@
+"""The dev server: watchdog -> debounce -> build() into a private folder; HTTP; live reload; error overlay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import http.server
+import mimetypes
+import posixpath
+import shutil
+import socketserver
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from .build import OUTPUT_DIR, BuildResult, build
+from .cache import Cache
+from .config import CONFIG_FILE, load_config
+from .content import CONTENT_DIR
+from .errors import Problem, SitegenError
+from .ping import CACHE_DIR
+from .render import TEMPLATES_DIR, load_theme
+
+EVENTS_PATH = "/__sitegen/events"
+DEBOUNCE_SECONDS = 0.1
+
+# Content types browsers, feed readers and podcast apps expect (mimetypes alone guesses .xml as
+# text/xml and knows no .opml or feed types).
+CONTENT_TYPES = {
+    "atom.xml": "application/atom+xml",
+    "rss.xml": "application/rss+xml",
+    "podcast.xml": "application/rss+xml",
+    "feed.json": "application/feed+json",
+}
+EXTENSION_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml",
+    ".json": "application/json",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
+}
+
+RELOAD_SCRIPT = """<script>
+/* sitegen serve: live reload (added while serving only; the built files do not contain it). */
+(function () {
+  var generation = %d;
+  var source = new EventSource("%s");
+  source.addEventListener("build", function (event) {
+    if (Number(event.data) !== generation) { source.close(); location.reload(); }
+  });
+})();
+</script>
+"""
+
+
+def content_type(path: str) -> str:
+    """The Content-Type to serve a file of the built site with."""
+    name = posixpath.basename(path)
+    if name in CONTENT_TYPES:
+        return CONTENT_TYPES[name]
+    extension = posixpath.splitext(name)[1].lower()
+    return EXTENSION_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def is_ignored(path: str, root: Path, output_dir: Path) -> bool:
+    """Changes that must not trigger a build: the output, the cache, dotfiles, editor temporary files."""
+    target = Path(path)
+    for folder in (output_dir, root / OUTPUT_DIR, root / CACHE_DIR):
+        if target == folder or folder in target.parents:
+            return True
+    name = target.name
+    if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp", ".part", ".crdownload")) or name == "4913":
+        return True  # 4913: the file vim writes to test a folder
+    hidden_folder = target.is_relative_to(root) and any(part.startswith(".") for part in target.relative_to(root).parts[:-1])
+    return hidden_folder
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """One dev-server build, as the terminal and the browser learn of it."""
+
+    generation: int
+    """Counts builds, good or failed; browsers reload when it moves."""
+    result: BuildResult | None
+    problems: tuple[Problem, ...]
+    seconds: float
+
+
+class DevServer:
+    """Builds the site, serves it, and rebuilds on every change; thread-safe."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        drafts: bool = False,
+        future: bool = False,
+        poll: bool = False,
+        clock: Callable[[], dt.datetime],
+        log: Callable[[BuildOutcome], None] = lambda outcome: None,
+    ):
+        self.root = Path(root).resolve()
+        self.drafts, self.future, self.poll = drafts, future, poll
+        self.clock, self.log = clock, log
+        self.output_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))  # drafts never reach output/
+        self.cache = Cache()
+        self.httpd = _HTTPServer((host, port), _Handler, self)
+        self.host, self.port = self.httpd.server_address[:2]
+        self._changed = threading.Condition()
+        self._state = threading.Condition()
+        self._building = False
+        self._stopping = threading.Event()
+        self._pending_since: float | None = None
+        self.generation = 0
+        self.problems: tuple[Problem, ...] = ()
+        self._threads: list[threading.Thread] = []
+        self._observer = None
+
+    @property
+    def url(self) -> str:
+        """Where the site is served."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    # --- building ------------------------------------------------------------------
+
+    def rebuild(self) -> BuildOutcome:
+        """Build once now (requests wait for it); a failed build keeps the last good site served."""
+        with self._state:
+            self._building = True
+        started = time.perf_counter()
+        result, problems = None, ()
+        try:
+            result = build(
+                self.root, self.output_dir, now=self.clock(), drafts=self.drafts, future=self.future, base_url=self.url, cache=self.cache
+            )
+        except SitegenError as error:
+            problems = error.problems
+        except OSError as error:
+            problems = (Problem(str(error.filename or self.root), message=f"could not build: {error.strerror or error}"),)
+        with self._state:
+            self._building = False
+            self.generation += 1
+            self.problems = problems
+            outcome = BuildOutcome(self.generation, result, problems, time.perf_counter() - started)
+            self._state.notify_all()
+        self.log(outcome)
+        return outcome
+
+    def wait_until_idle(self) -> None:
+        """Block while a build is running, so no request sees a half-written site."""
+        with self._state:
+            self._state.wait_for(lambda: not self._building)
+
+    def wait_for_generation(self, after: int, timeout: float) -> int:
+        """Block until a build newer than `after` finished (or timeout); return the current generation."""
+        with self._state:
+            self._state.wait_for(lambda: self.generation > after or self._stopping.is_set(), timeout)
+            return self.generation
+
+    def notice_change(self, path: str) -> None:
+        """A watched file changed: schedule one build after the burst settles."""
+        if is_ignored(path, self.root, self.output_dir):
+            return
+        with self._changed:
+            self._pending_since = time.monotonic()
+            self._changed.notify()
+
+    def _builder(self) -> None:
+        """Debounce: build once no event has come for DEBOUNCE_SECONDS."""
+        while not self._stopping.is_set():
+            with self._changed:
+                self._changed.wait_for(lambda: self._pending_since is not None or self._stopping.is_set())
+                while self._pending_since is not None and not self._stopping.is_set():
+                    quiet = time.monotonic() - self._pending_since
+                    if quiet >= DEBOUNCE_SECONDS:
+                        break
+                    self._changed.wait(DEBOUNCE_SECONDS - quiet)
+                if self._stopping.is_set():
+                    return
+                self._pending_since = None
+            self.rebuild()
+
+    def watched(self) -> list[tuple[Path, bool]]:
+        """(folder, recursive) pairs to watch: content, templates, the theme, and the settings file's folder."""
+        folders = [(self.root, False)]  # sitegen.toml; other files here are ignored by the handler
+        for folder in (self.root / CONTENT_DIR, self.root / TEMPLATES_DIR):
+            if folder.is_dir():
+                folders.append((folder, True))
+        try:
+            theme = load_theme(self.root, load_config(self.root).theme).root
+            folders.append((theme, True))
+        except SitegenError:
+            pass  # reported by the build; the settings file is watched, so fixing it rebuilds
+        return folders
+
+    # --- running -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Build, then serve and watch in background threads."""
+        self.rebuild()
+        self._observer = (PollingObserver(timeout=0.5) if self.poll else Observer())
+        handler = _ChangeHandler(self)
+        for folder, recursive in self.watched():
+            self._observer.schedule(handler, str(folder), recursive=recursive)
+        self._observer.start()
+        for target, name in ((self.httpd.serve_forever, "sitegen-http"), (self._builder, "sitegen-builder")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop watching and serving, end every open event stream, remove the private folder."""
+        self._stopping.set()
+        with self._changed:
+            self._changed.notify_all()
+        with self._state:
+            self._state.notify_all()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        shutil.rmtree(self.output_dir, ignore_errors=True)
+
+    # --- serving -------------------------------------------------------------------
+
+    def resolve(self, raw_path: str) -> tuple[int, Path | str | None]:
+        """Map a request path to (status, file | redirect location | None). Nothing outside the output folder."""
+        path = unquote(urlsplit(raw_path).path, errors="strict")
+        if "\x00" in path or "\\" in path or not path.startswith("/"):
+            return 400, None
+        segments = path.split("/")
+        if any(segment in (".", "..") for segment in segments):
+            return 400, None
+        base = self.output_dir.resolve()
+        target = (base / path.lstrip("/")).resolve()
+        if target != base and base not in target.parents:
+            return 404, None  # a symlink pointing out of the output folder
+        if target.is_dir():
+            if not path.endswith("/"):
+                query = urlsplit(raw_path).query
+                return 301, path + "/" + (f"?{query}" if query else "")
+            target = target / "index.html"
+        if not target.is_file() or target.name == ".sitegen-manifest.json":
+            return 404, None
+        return 200, target
+
+
+class _ChangeHandler(FileSystemEventHandler):
+    def __init__(self, server: DevServer):
+        self.server = server
+
+    def on_any_event(self, event: FileSystemEvent) -> None:  # noqa: D102 - watchdog's hook
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        for path in (event.src_path, getattr(event, "dest_path", "")):
+            if path and self._relevant(str(path)):
+                self.server.notice_change(str(path))
+
+    def _relevant(self, path: str) -> bool:
+        target = Path(path)
+        if target.parent == self.server.root:  # the site folder itself: only the settings file counts
+            return target.name == CONFIG_FILE
+        return True
+
+
+class _HTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, dev: DevServer):
+        self.dev = dev
+        super().__init__(address, handler)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _HTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet: the terminal shows builds
+        pass
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._serve(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        if urlsplit(self.path).path == EVENTS_PATH:
+            self._events()
+        else:
+            self._serve(head=False)
+
+    def _serve(self, head: bool) -> None:
+        dev = self.server.dev
+        dev.wait_until_idle()
+        try:
+            status, found = dev.resolve(self.path)
+        except UnicodeDecodeError:
+            status, found = 400, None
+        if status == 301:
+            self._send(301, b"", "text/plain; charset=utf-8", head, location=str(found))
+            return
+        if status == 400:
+            self._send(400, b"Bad request\n", "text/plain; charset=utf-8", head)
+            return
+        if dev.problems and (status == 404 or str(found).endswith(".html")):
+            self._send(500, _overlay(dev.problems, dev.generation), "text/html; charset=utf-8", head)
+            return
+        if status == 404:
+            page = dev.output_dir / "404.html"
+            data = page.read_bytes() if page.is_file() else b"<!doctype html><title>Not found</title><h1>Not found</h1>"
+            self._send(404, _inject(data, dev.generation), "text/html; charset=utf-8", head)
+            return
+        data = found.read_bytes()
+        kind = content_type(found.name)
+        if kind.startswith("text/html"):
+            data = _inject(data, dev.generation)
+        self._send(200, data, kind, head)
+
+    def _send(self, status: int, data: bytes, kind: str, head: bool, location: str | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        if location:
+            self.send_header("Location", location)
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+    def _events(self) -> None:
+        """Server-Sent Events: the current build generation now, then each new one."""
+        dev = self.server.dev
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        generation = dev.generation
+        try:
+            self.wfile.write(f"retry: 500\nevent: build\ndata: {generation}\n\n".encode())
+            self.wfile.flush()
+            while not dev._stopping.is_set():
+                current = dev.wait_for_generation(generation, timeout=15)
+                if current > generation:
+                    generation = current
+                    self.wfile.write(f"event: build\ndata: {generation}\n\n".encode())
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def _inject(data: bytes, generation: int) -> bytes:
+    """Add the live-reload script to a served page (never to the built file)."""
+    script = (RELOAD_SCRIPT % (generation, EVENTS_PATH)).encode()
+    index = data.rfind(b"</body>")
+    return data[:index] + script + data[index:] if index >= 0 else data + script
+
+
+def _overlay(problems: tuple[Problem, ...], generation: int) -> bytes:
+    """The page shown instead of the site while the last build failed."""
+    items = "\n".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
+    count = len(problems)
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Build failed · sitegen</title>
+<style>
+body {{ margin: 0; font: 16px/1.5 system-ui, sans-serif; background: #1d1411; color: #fbe9e0; }}
+main {{ max-width: 60rem; margin: 0 auto; padding: 2rem 1.25rem; }}
+h1 {{ color: #ff9b85; font-size: 1.5rem; }} li {{ margin: 0.75rem 0; }}
+code {{ white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.95rem; }}
+</style></head>
+<body><main id="sitegen-error-overlay">
+<h1>The site could not be built: {count} error{'s' if count != 1 else ''}</h1>
+<ul>{items}</ul>
+<p>Fix the file and save it: this page reloads by itself. The last good build is still in place.</p>
+</main></body></html>
+"""
+    return _inject(page.encode(), generation)
+
+
+def served_by(outcome: BuildOutcome) -> str:
+    """A one-line summary of a build for the terminal."""
+    if outcome.problems:
+        count = len(outcome.problems)
+        return f"build failed: {count} error{'s' if count != 1 else ''} (the last good site is still served)"
+    result = outcome.result
+    feeds = sum(1 for path in result.rendered if path.endswith(("atom.xml", "rss.xml", "feed.json", "podcast.xml")))
+    pages = sum(1 for path in result.rendered if path.endswith(".html"))
+    other = len(result.rendered) - feeds - pages
+    milliseconds = round(outcome.seconds * 1000)
+    extra = f", {other} other files" if other else ""
+    return f"rebuilt {pages} page{'s' if pages != 1 else ''}, {feeds} feed{'s' if feeds != 1 else ''}{extra} in {milliseconds} ms"
+

@@ -1,0 +1,90 @@
+"""Incremental builds re-render only what depends on a change, and equal a clean build byte for byte."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitegen import build
+from sitegen.cache import Cache
+
+from .conftest import NOW, post, snapshot, write_files
+
+TAGS = ["bread", "cakes", "coffee", "events", "recipes", "seasonal", "workshops", "news"]
+
+
+def corpus(count: int) -> dict[str, str]:
+    files = {}
+    for number in range(count):
+        day = f"2025-{number % 12 + 1:02d}-{number % 28 + 1:02d}"
+        tags = f"[{TAGS[number % 8]}, {TAGS[(number * 3 + 1) % 8]}]"
+        body = f"Post number {number}.\n\n## Details\n\nSome *text* for post {number}."
+        files[f"content/posts/{day}-post-{number}.md"] = post(f"Post {number}", f"{day} {number % 24:02d}:00", body, tags=tags, category=["News", "Recipes", "Events"][number % 3], author="ann")
+    files["content/pages/about.md"] = "---\ntitle: About\nmenu: 1\n---\nUs.\n"
+    files["content/offers/deal.md"] = "---\ntitle: Deal\nprice: 5.00\ncta: {label: Buy, url: 'https://s.test'}\n---\nA deal.\n"
+    return files
+
+
+def tree(folder) -> dict[str, bytes]:
+    return {path: data for path, (data, _) in snapshot(folder).items()}
+
+
+def clean_build(root, tmp_path) -> dict[str, bytes]:
+    out = tmp_path / "clean"
+    build(root, out, now=NOW)
+    return tree(out)
+
+
+@pytest.fixture
+def big_site(make_site):
+    return make_site(corpus(200))
+
+
+def test_one_post_edit_renders_far_fewer_outputs(big_site, tmp_path):
+    cache = Cache()
+    full = build(big_site, now=NOW, cache=cache)
+    total = len(full.plan.outputs)
+    assert len(full.rendered) == total
+    assert build(big_site, now=NOW, cache=cache).rendered == ()  # nothing changed: nothing rendered
+
+    path = big_site / "content/posts/2025-06-06-post-5.md"
+    path.write_text(path.read_text().replace("Some *text*", "Some *new text*"))
+    edit = build(big_site, now=NOW, cache=cache)
+
+    print(f"\n200 posts: full build rendered {total} outputs; one post edit re-rendered {len(edit.rendered)}")
+    assert "posts/post-5/index.html" in edit.rendered
+    assert len(edit.rendered) < total / 10
+    assert not any(p.startswith("posts/") and p not in ("posts/post-5/index.html",) and not _neighbour(full, p) for p in edit.rendered)
+    assert tree(big_site / "output") == clean_build(big_site, tmp_path)
+
+
+def _neighbour(result, path: str) -> bool:
+    older, newer = result.site.neighbours["/posts/post-5/"]
+    return path in {f"posts/{p.slug}/index.html" for p in (older, newer) if p}
+
+
+def test_template_change_rerenders_only_pages_using_it(big_site, tmp_path):
+    cache = Cache()
+    build(big_site, now=NOW, cache=cache)
+    write_files(big_site, {"templates/page.html": '{% extends "!theme/page.html" %}{% block main %}<p>Custom</p>{{ super() }}{% endblock %}'})
+    result = build(big_site, now=NOW, cache=cache)
+    assert result.rendered == ("about/index.html",)
+    assert tree(big_site / "output") == clean_build(big_site, tmp_path)
+
+
+def test_settings_change_rerenders_everything(big_site, tmp_path):
+    cache = Cache()
+    first = build(big_site, now=NOW, cache=cache)
+    settings = big_site / "sitegen.toml"
+    settings.write_text(settings.read_text().replace('tagline = "Bread worth getting up for."', 'tagline = "New tagline."'))
+    result = build(big_site, now=NOW, cache=cache)
+    assert len(result.rendered) == len(first.plan.outputs)
+    assert tree(big_site / "output") == clean_build(big_site, tmp_path)
+
+
+def test_deleting_and_adding_posts_matches_a_clean_build(big_site, tmp_path):
+    cache = Cache()
+    build(big_site, now=NOW, cache=cache)
+    (big_site / "content/posts/2025-06-06-post-5.md").unlink()
+    write_files(big_site, {"content/posts/2026-01-01-new.md": post("New", "2026-01-01 09:00", "Brand new.", tags="[bread, brand-new-tag]")})
+    build(big_site, now=NOW, cache=cache)
+    assert tree(big_site / "output") == clean_build(big_site, tmp_path)
