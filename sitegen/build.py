@@ -13,7 +13,7 @@ from .feeds import build_feeds
 from .model import Site
 from .ping import read_pending, write_pending
 from .plan import Plan, plan_outputs
-from .render import load_theme, make_environment, render_all, theme_static
+from .render import load_theme, make_environment, render_all, template_files, theme_static
 from .site import BuildOptions, build_site
 from .write import WriteReport, write_site
 
@@ -40,7 +40,7 @@ def load_site(root: Path, options: BuildOptions, *, base_url: str | None = None,
     theme = load_theme(root, config.theme)
     content = read_content(root, config, cache)
     site = build_site(content, config, options)
-    return site, plan_outputs(site, build_feeds(site), theme_static(theme, content.static_files))
+    return site, plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files))
 
 
 def build(
@@ -61,9 +61,17 @@ def build(
     output_dir = Path(output_dir) if output_dir is not None else root / OUTPUT_DIR
     options = BuildOptions(now=now, drafts=drafts, future=future)
     site, plan = load_site(root, options, base_url=base_url, cache=cache)
-    env = make_environment(root, load_theme(root, site.config.theme))
+    theme = load_theme(root, site.config.theme)
+    key = (root.resolve(), theme.root.resolve(), template_files(root, theme))
+    env = cache.environments.get(key) if cache is not None else None
+    if env is None:
+        env = make_environment(root, theme)
+        if cache is not None:
+            cache.environments = {key: env}
     rendered = render_all(env, site, plan, cache)
-    report = write_site(output_dir, rendered.rendered, plan.static)
+    known = cache.written.setdefault(str(output_dir.resolve()), {}) if cache is not None else None
+    reused = frozenset(rendered.rendered) - frozenset(rendered.fresh)
+    report = write_site(output_dir, rendered.rendered, plan.static, reused=reused, known=known)
     changed_feeds = changed_feed_urls(site, plan, report)
     if site.config.websub_hub and changed_feeds:
         write_pending(root, [*read_pending(root), *changed_feeds])

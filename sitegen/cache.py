@@ -31,3 +31,12 @@ class Cache:
     """(source path, kind, content hash, time zone) -> Document, or the SitegenError it raised."""
     renders: dict[str, RenderRecord] = field(default_factory=dict)
     """Output path -> its last rendering."""
+    feed_html: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(page URL, HTML) -> the HTML as feeds carry it (absolute links)."""
+    written: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    """Output folder -> path -> (size, mtime_ns) of each file written there, to skip re-reading them."""
+    strings: dict[int, tuple[str, bytes]] = field(default_factory=dict)
+    """Digests of long strings (post bodies) by object, handed from one build's fingerprints to the next."""
+    environments: dict[tuple, Any] = field(default_factory=dict)
+    """(site root, theme folder, template files) -> its Jinja environment, whose compiled templates stay
+    valid while no template file is added or removed (Jinja reloads changed ones itself)."""

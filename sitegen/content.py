@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -19,6 +20,8 @@ from .errors import Problem, SitegenError, did_you_mean
 from .markdown import MarkdownRenderer, Rendered, plain_text
 
 CONTENT_DIR = "content"
+DESCRIPTION_LENGTH = 160
+"""Characters of plain text in a meta description."""
 STATIC_DIR = "static"
 KINDS = {"posts": "post", "pages": "page", "offers": "offer"}
 
@@ -190,6 +193,8 @@ class Document:
     """The line the Markdown body starts on, for messages about it."""
     words: int
     """How many words the body has."""
+    description: str
+    """The summary as plain text, for meta descriptions."""
     text: str
     """The file's text, for finding lines of things reported later."""
 
@@ -298,7 +303,8 @@ def read_document(data: bytes, source_path: str, kind: str, config: Settings, re
     summary_html = renderer.render_inline(meta.summary) if meta.summary else rendered.summary_html
     file_slug = slug_from_filename(source_path.rsplit("/", 1)[-1], kind)
     words = len(plain_text(rendered.html).split())
-    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, text)
+    description = plain_text(summary_html, DESCRIPTION_LENGTH)
+    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, text)
 
 
 def decode(data: bytes, source_path: str) -> str:
@@ -457,6 +463,7 @@ def slug_from_filename(filename: str, kind: str) -> str:
     return slugify(stem)
 
 
+@functools.lru_cache(maxsize=65536)
 def slugify(text: str) -> str:
     """Lower-case words joined by '-', accents folded ('Crème brûlée' -> 'creme-brulee')."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")

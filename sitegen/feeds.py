@@ -12,8 +12,10 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from .cache import Cache
 from .campaign import tagged
 from .errors import Problem, raise_if
+from .fingerprint import whole
 from .markdown import plain_text
 from .model import Offer, Page, Post, Site, Taxonomy
 from .text import format_date, format_money
@@ -37,6 +39,7 @@ class Enclosure:
     duration: str | None = None
 
 
+@whole(long_text=True)
 @dataclass(frozen=True)
 class FeedEntry:
     """One item of a channel, format-independent."""
@@ -115,29 +118,58 @@ class Feed:
 # ---------------------------------------------------------------------------------
 
 
-def build_feeds(site: Site) -> tuple[Feed, ...]:
-    """Every channel the settings ask for, site-wide first; raises on missing podcast settings."""
+def build_feeds(site: Site, cache: Cache | None = None) -> tuple[Feed, ...]:
+    """Every channel the settings ask for, site-wide first; raises on missing podcast settings.
+
+    A post's entry is built once however many channels carry it; with a cache, its HTML is made
+    absolute once across builds too.
+    """
+    known = cache.feed_html if cache is not None else {}
+    used: dict[tuple[str, str], str] = {}
+
+    def absolute(html: str, base: str) -> str:
+        key = (base, html)
+        result = used.get(key) or known.get(key)
+        if result is None:
+            result = absolute_links(html, base)
+        used[key] = result
+        return result
+
+    entries: dict[int, FeedEntry] = {}
+
+    def entry_of(post: Post) -> FeedEntry:
+        if id(post) not in entries:
+            entries[id(post)] = _post_entry(site, post, absolute)
+        return entries[id(post)]
+
+    feeds = _build_feeds(site, entry_of, absolute)
+    if cache is not None:
+        cache.feed_html = used  # only what is still in a feed
+    return feeds
+
+
+def _build_feeds(site: Site, entry_of, absolute) -> tuple[Feed, ...]:
     config = site.config
     settings = config.feeds
     limit = settings.entries
     feeds = [
-        _feed(site, "site", "", "everything", config.title, config.description, "/", "/", [_post_entry(site, p) for p in site.posts[:limit]])
+        _feed(site, "site", "", "everything", config.title, config.description, "/", "/", [entry_of(p) for p in site.posts[:limit]])
     ]
     groups = (("tag", settings.tags, site.tags), ("category", settings.categories, site.categories), ("author", settings.authors, site.authors))
     for kind, enabled, taxonomies in groups:
         if enabled:
-            feeds += [_taxonomy_feed(site, kind, taxonomy, limit) for taxonomy in taxonomies]
+            feeds += [_taxonomy_feed(site, kind, taxonomy, [entry_of(p) for p in taxonomy.posts[:limit]]) for taxonomy in taxonomies]
     if settings.offers:
         offers = sorted(site.current_offers, key=lambda o: (o.valid_from or EPOCH, o.slug), reverse=True)[:limit]
         feeds.append(
             _feed(site, "offers", "", "offers", f"Offers · {config.title}", f"Current offers from {config.business_name}.",
-                  "/offers/", "/offers/", [_offer_entry(site, o) for o in offers])
+                  "/offers/", "/offers/", [_offer_entry(site, o, absolute) for o in offers])
         )
     if settings.updates:
         pages = sorted((p for p in site.pages if p.updated), key=lambda p: (p.updated, p.slug), reverse=True)[:limit]
         feeds.append(
             _feed(site, "updates", "", "changes to the website", f"What's new · {config.title}",
-                  f"Changes to the pages of {config.title}: menus, hours, prices.", "/", UPDATES_URL, [_page_entry(site, p) for p in pages])
+                  f"Changes to the pages of {config.title}: menus, hours, prices.", "/", UPDATES_URL, [_page_entry(site, p, absolute) for p in pages])
         )
     episodes = [p for p in site.posts if p.audio][:limit]
     if episodes:
@@ -145,7 +177,7 @@ def build_feeds(site: Site) -> tuple[Feed, ...]:
         podcast = config.podcast
         feeds.append(
             _feed(site, "podcast", "", "the podcast", podcast.title or config.title, podcast.description or config.description,
-                  "/", PODCAST_URL, [_post_entry(site, p) for p in episodes])
+                  "/", PODCAST_URL, [entry_of(p) for p in episodes])
         )
     return tuple(feeds)
 
@@ -155,7 +187,7 @@ def _feed(site: Site, kind: str, slug: str, label: str, title: str, description:
     return Feed(kind, slug, label, xml_safe(title), xml_safe(description), page_url, folder, tuple(entries), updated)
 
 
-def _taxonomy_feed(site: Site, kind: str, taxonomy: Taxonomy, limit: int) -> Feed:
+def _taxonomy_feed(site: Site, kind: str, taxonomy: Taxonomy, entries: list[FeedEntry]) -> Feed:
     term = taxonomy.term
     title = f"{term.name} · {site.config.title}"
     description = {
@@ -163,7 +195,6 @@ def _taxonomy_feed(site: Site, kind: str, taxonomy: Taxonomy, limit: int) -> Fee
         "category": f"New posts in {term.name} from {site.config.title}.",
         "author": f"New posts by {term.name} on {site.config.title}.",
     }[kind]
-    entries = [_post_entry(site, p) for p in taxonomy.posts[:limit]]
     return _feed(site, kind, term.slug, term.name, title, description, term.url, term.url, entries)
 
 
@@ -172,7 +203,7 @@ def _tag_uri(site: Site, date: dt.datetime, specific: str) -> str:
     return f"tag:{site.config.feed_authority},{date:%Y-%m-%d}:{specific}"
 
 
-def _post_entry(site: Site, post: Post) -> FeedEntry:
+def _post_entry(site: Site, post: Post, absolute) -> FeedEntry:
     enclosure = None
     if post.audio:
         enclosure = Enclosure(site.absolute(post.audio.url), post.audio.length, post.audio.type, post.audio.duration)
@@ -183,8 +214,8 @@ def _post_entry(site: Site, post: Post) -> FeedEntry:
         link=post.permalink,
         published=post.date,
         updated=post.last_modified,
-        summary=absolute_links(post.summary, post.permalink),
-        content=absolute_links(post.content, post.permalink) if full else None,
+        summary=absolute(post.summary, post.permalink),
+        content=absolute(post.content, post.permalink) if full else None,
         author=post.author.name if post.author else None,
         author_url=site.absolute(post.author.url) if post.author else None,
         categories=tuple(xml_safe(t.name) for t in (*post.categories, *post.tags)),
@@ -193,7 +224,7 @@ def _post_entry(site: Site, post: Post) -> FeedEntry:
     )
 
 
-def _page_entry(site: Site, page: Page) -> FeedEntry:
+def _page_entry(site: Site, page: Page, absolute) -> FeedEntry:
     assert page.updated is not None
     return FeedEntry(
         id=_tag_uri(site, page.updated, f"pages/{page.slug}"),  # each announced change is an entry of its own
@@ -201,14 +232,14 @@ def _page_entry(site: Site, page: Page) -> FeedEntry:
         link=page.permalink,
         published=page.updated,
         updated=page.updated,
-        summary=absolute_links(page.summary, page.permalink),
-        content=absolute_links(page.content, page.permalink) if site.config.feeds.full_content else None,
+        summary=absolute(page.summary, page.permalink),
+        content=absolute(page.content, page.permalink) if site.config.feeds.full_content else None,
         author=site.config.business_name,
         image=site.absolute(page.image) if page.image else None,
     )
 
 
-def _offer_entry(site: Site, offer: Offer) -> FeedEntry:
+def _offer_entry(site: Site, offer: Offer, absolute) -> FeedEntry:
     start = offer.valid_from or offer_fallback_date(site)
     facts = []
     if offer.price is not None:
@@ -230,8 +261,8 @@ def _offer_entry(site: Site, offer: Offer) -> FeedEntry:
         link=offer.permalink,
         published=start,
         updated=start,
-        summary=absolute_links(offer.summary, offer.permalink),
-        content=absolute_links(body, offer.permalink),
+        summary=absolute(offer.summary, offer.permalink),
+        content=absolute(body, offer.permalink),
         author=site.config.business_name,
         image=site.absolute(offer.image) if offer.image else None,
         campaign=offer.slug,

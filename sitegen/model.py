@@ -8,8 +8,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .config import Settings
+from .fingerprint import whole
 
 
+@whole
 @dataclass(frozen=True)
 class Author:
     """A person who writes posts."""
@@ -26,6 +28,7 @@ class Author:
     website: str = ""
 
 
+@whole
 @dataclass(frozen=True)
 class Term:
     """A tag or category."""
@@ -37,6 +40,7 @@ class Term:
     """Its archive page, site-relative."""
 
 
+@whole
 @dataclass(frozen=True)
 class Audio:
     """A podcast episode's media file."""
@@ -47,6 +51,7 @@ class Audio:
     duration: str | None
 
 
+@whole(long_text=True)
 @dataclass(frozen=True)
 class Item:
     """What posts, pages and offers share."""
@@ -71,6 +76,7 @@ class Item:
     extra: dict[str, Any] = field(hash=False, compare=True)
 
 
+@whole(long_text=True)
 @dataclass(frozen=True)
 class Post(Item):
     """A dated article."""
@@ -97,6 +103,7 @@ class Post(Item):
         return self.updated or self.date
 
 
+@whole(long_text=True)
 @dataclass(frozen=True)
 class Page(Item):
     """A standalone page (about, contact)."""
@@ -105,6 +112,7 @@ class Page(Item):
     updated: dt.datetime | None = None
 
 
+@whole(long_text=True)
 @dataclass(frozen=True)
 class Offer(Item):
     """A landing page for one offer."""
@@ -155,6 +163,7 @@ class Year:
     posts: tuple[Post, ...]
 
 
+@whole
 @dataclass(frozen=True)
 class NavLink:
     """A link in the site navigation."""

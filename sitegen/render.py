@@ -49,6 +49,19 @@ def load_theme(site_root: Path, name: str) -> Theme:
     )
 
 
+def template_files(site_root: Path, theme: Theme) -> frozenset[str]:
+    """Every template file a build can load, site's and theme's.
+
+    Jinja reloads a changed template by itself, but a file added in front of a cached one (a new
+    site override) or removed needs a new environment: this set changing says so.
+    """
+    names = set()
+    for prefix, folder in (("site:", site_root / TEMPLATES_DIR), ("theme:", theme.root / TEMPLATES_DIR)):
+        if folder.is_dir():
+            names.update(prefix + path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
+    return frozenset(names)
+
+
 def theme_static(theme: Theme, site_static: tuple[StaticFile, ...]) -> tuple[StaticFile, ...]:
     """The theme's static files merged with the site's; the site's win on the same path."""
     merged = {f.path: f for f in find_static(theme.root / "static", "static", f"theme {theme.name}: static")}
@@ -169,7 +182,7 @@ class _RecordingEnvironment(jinja2.Environment):
         return super()._load_template(name, globals)
 
 
-def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment):
+def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment, available: frozenset[str]):
     """The current value of a recorded read (MISSING when it is gone)."""
     kind = read[0]
     if kind == "site":
@@ -184,6 +197,8 @@ def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment):
     if kind == "feeds":
         return plan.feeds
     if kind == "template":
+        if read[1] not in available:  # most overrides looked for (posts/<slug>.html) do not exist
+            return MISSING
         try:
             source, filename, _ = env.loader.get_source(env, read[1])
         except jinja2.TemplateNotFound:
@@ -208,13 +223,14 @@ def render_all(env: jinja2.Environment, site: Site, plan: Plan, cache: Cache | N
     Collects every problem, then raises them together.
     """
     cache = cache if cache is not None else Cache()
-    fingerprint = Fingerprinter()
+    fingerprint = Fingerprinter(cache.strings)
     global_key = fingerprint((__version__, site.config, str(env.sitegen_roots[1]), site.base_url))
     values: dict[tuple, bytes] = {}
+    available = frozenset(env.list_templates())  # one walk of the template folders a build
 
     def current(read: tuple) -> bytes:
         if read not in values:
-            values[read] = fingerprint(_read_value(read, site, plan, env))
+            values[read] = fingerprint(_read_value(read, site, plan, env, available))
         return values[read]
 
     rendered: dict[str, bytes] = {}
@@ -243,6 +259,7 @@ def render_all(env: jinja2.Environment, site: Site, plan: Plan, cache: Cache | N
         records[output.path] = RenderRecord(global_key, own, tuple((r, current(r)) for r in sorted(reads, key=repr)), data)
     raise_if(problems)
     cache.renders = records  # only outputs that still exist
+    cache.strings = fingerprint.strings
     return RenderReport(rendered, tuple(fresh))
 
 

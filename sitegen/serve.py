@@ -30,7 +30,9 @@ from .ping import CACHE_DIR
 from .render import TEMPLATES_DIR, load_theme
 
 EVENTS_PATH = "/__sitegen/events"
-DEBOUNCE_SECONDS = 0.1
+DEBOUNCE_SECONDS = 0.05
+"""Quiet time after the last event before building: an editor's save-rename-delete or a git checkout
+arrives within a few milliseconds, so one burst is one build."""
 
 # Content types browsers, feed readers and podcast apps expect (mimetypes alone guesses .xml as
 # text/xml and knows no .opml or feed types).

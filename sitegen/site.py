@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from .config import Settings
 from .content import Content, Document, PageMeta, PostMeta, OfferMeta, slugify
 from .errors import Problem, did_you_mean, raise_if
-from .markdown import INTERNAL_LINK, plain_text
+from .markdown import INTERNAL_LINK, INTERNAL_SCHEME
 from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year
-
-DESCRIPTION_LENGTH = 160
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,8 @@ def build_site(content: Content, config: Settings, options: BuildOptions) -> Sit
     """
     problems: list[Problem] = list(content.problems)
     built = [d for d in content.documents if _is_built(d, options)]
-    skipped = {d.content_path: d for d in content.documents if d not in built}
+    built_paths = {d.content_path for d in built}
+    skipped = {d.content_path: d for d in content.documents if d.content_path not in built_paths}
 
     urls = {d.content_path: _url_of(d, config) for d in built}
     _check_collisions(built, urls, problems)
@@ -54,7 +53,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions) -> Sit
             permalink=_absolute(config.base_url, urls[document.content_path]),
             content=content_html,
             summary=summary_html,
-            description=plain_text(summary_html, DESCRIPTION_LENGTH),
+            description=document.description,
             image=document.meta.image,
             template=document.meta.template,
             draft=document.meta.draft,
@@ -175,6 +174,9 @@ def _resolve_links(
     problems: list[Problem],
     report: bool = True,
 ) -> str:
+    if INTERNAL_SCHEME not in html and not urlsplit(base_url).path.strip("/"):
+        return html  # nothing to resolve: most documents
+
     def replace(match: re.Match) -> str:
         target = match.group("target")
         if target in urls:

@@ -26,16 +26,42 @@ class WriteReport:
     """Paths an earlier build wrote that this one no longer does."""
 
 
-def write_site(output_dir: Path, rendered: dict[str, bytes], static: tuple[StaticFile, ...]) -> WriteReport:
-    """Bring output_dir to exactly rendered + static, touching only what differs."""
+def write_site(
+    output_dir: Path,
+    rendered: dict[str, bytes],
+    static: tuple[StaticFile, ...],
+    *,
+    reused: frozenset[str] = frozenset(),
+    known: dict[str, tuple[int, int]] | None = None,
+) -> WriteReport:
+    """Bring output_dir to exactly rendered + static, touching only what differs.
+
+    `known` maps paths this writer wrote before to their (size, mtime_ns) then; a `reused` output
+    (same bytes as last time) whose file still has that size and time is not read again, as make
+    and rsync judge files. It is updated in place.
+    """
     output_dir.mkdir(parents=True, exist_ok=True)
+    known = known if known is not None else {}
     written: list[str] = []
     unchanged = 0
     for path, data in sorted(rendered.items()):
-        if write_if_changed(output_dir / path, data):
+        target = output_dir / path
+        if path in reused and path in known:
+            try:
+                stat = target.stat()
+                if (stat.st_size, stat.st_mtime_ns) == known[path]:
+                    unchanged += 1
+                    continue
+            except OSError:
+                pass
+        if write_if_changed(target, data):
             written.append(path)
         else:
             unchanged += 1
+        stat = target.stat()
+        known[path] = (stat.st_size, stat.st_mtime_ns)
+    for path in set(known) - set(rendered):
+        del known[path]
     for file in static:
         if copy_if_changed(file.source, output_dir / file.path):
             written.append(file.path)
