@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,15 +33,25 @@ class BuildResult:
     """Absolute URLs of feeds whose bytes changed: what `sitegen ping` announces."""
     rendered: tuple[str, ...] = ()
     """Paths rendered by this build; the others were reused from the cache."""
+    processes: int = 1
+    """Processes the rendering ran in."""
 
 
-def load_site(root: Path, options: BuildOptions, *, base_url: str | None = None, cache: Cache | None = None) -> tuple[Site, Plan]:
+def load_site(
+    root: Path,
+    options: BuildOptions,
+    *,
+    base_url: str | None = None,
+    cache: Cache | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    jobs: int = 1,
+) -> tuple[Site, Plan]:
     """Read, check and plan a site without rendering or writing anything."""
     config = load_config(root, base_url=base_url)
     theme = load_theme(root, config.theme)
-    content = read_content(root, config, cache)
-    site = build_site(content, config, options)
-    return site, plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files))
+    content = read_content(root, config, cache, progress, jobs)
+    site = build_site(content, config, options, cache)
+    return site, plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files), cache)
 
 
 def build(
@@ -52,6 +63,8 @@ def build(
     future: bool = False,
     base_url: str | None = None,
     cache: Cache | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    jobs: int = 1,
 ) -> BuildResult:
     """Build the site at root into output_dir (default root/output); raises SitegenError before writing anything.
 
@@ -60,7 +73,7 @@ def build(
     root = Path(root)
     output_dir = Path(output_dir) if output_dir is not None else root / OUTPUT_DIR
     options = BuildOptions(now=now, drafts=drafts, future=future)
-    site, plan = load_site(root, options, base_url=base_url, cache=cache)
+    site, plan = load_site(root, options, base_url=base_url, cache=cache, progress=progress, jobs=jobs)
     theme = load_theme(root, site.config.theme)
     key = (root.resolve(), theme.root.resolve(), template_files(root, theme))
     env = cache.environments.get(key) if cache is not None else None
@@ -68,14 +81,23 @@ def build(
         env = make_environment(root, theme)
         if cache is not None:
             cache.environments = {key: env}
-    rendered = render_all(env, site, plan, cache)
     known = cache.written.setdefault(str(output_dir.resolve()), {}) if cache is not None else None
+
+    def intact(path: str) -> bool:
+        """Whether the output file is as we wrote it (size and time), so its bytes need not be rendered."""
+        try:
+            stat = (output_dir / path).stat()
+        except OSError:
+            return False
+        return known is not None and known.get(path) == (stat.st_size, stat.st_mtime_ns)
+
+    rendered = render_all(env, site, plan, cache, intact, progress, jobs)
     reused = frozenset(rendered.rendered) - frozenset(rendered.fresh)
     report = write_site(output_dir, rendered.rendered, plan.static, reused=reused, known=known)
     changed_feeds = changed_feed_urls(site, plan, report)
     if site.config.websub_hub and changed_feeds:
         write_pending(root, [*read_pending(root), *changed_feeds])
-    return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh)
+    return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh, rendered.processes)
 
 
 def changed_feed_urls(site: Site, plan: Plan, report: WriteReport) -> tuple[str, ...]:

@@ -6,7 +6,12 @@ build with a cache gives exactly the bytes a clean build gives (tests/test_incre
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import pickle
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -20,7 +25,8 @@ class RenderRecord:
     """Fingerprint of the Output itself (its item, page of posts, head)."""
     reads: tuple[tuple[tuple, bytes], ...]
     """Each site value and template the render read, with its fingerprint then."""
-    data: bytes
+    data: bytes | None
+    """None when loaded from disk: the file in the output folder holds the bytes."""
 
 
 @dataclass
@@ -29,6 +35,14 @@ class Cache:
 
     documents: dict[tuple, Any] = field(default_factory=dict)
     """(source path, kind, content hash, time zone) -> Document, or the SitegenError it raised."""
+    items: dict[str, tuple] = field(default_factory=dict)
+    """Source path -> (document, settings, link targets, expired, the Post/Page/Offer made of them)."""
+    digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
+    """id -> (object, digest) of values digested last build; reused objects keep their digest."""
+    heads: dict[str, tuple] = field(default_factory=dict)
+    """Source path -> (item, settings, its Head) of last build."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """Output path -> last build's Output, reused when the new one is equal."""
     renders: dict[str, RenderRecord] = field(default_factory=dict)
     """Output path -> its last rendering."""
     feed_html: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -40,3 +54,76 @@ class Cache:
     environments: dict[tuple, Any] = field(default_factory=dict)
     """(site root, theme folder, template files) -> its Jinja environment, whose compiled templates stay
     valid while no template file is added or removed (Jinja reloads changed ones itself)."""
+
+
+# ---------------------------------------------------------------------------------
+# On disk, between commands
+# ---------------------------------------------------------------------------------
+
+CACHE_DIR = ".sitegen-cache"
+"""The cache folder, in the site folder beside output/."""
+CACHE_FILE = "build.pickle"
+FORMAT = 1
+
+
+def cache_versions() -> dict[str, str]:
+    """Everything whose version changes what a cached value would be."""
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import __version__
+
+    versions = {"format": str(FORMAT), "sitegen": __version__, "python": sys.version.split()[0]}
+    for package in ("markdown", "pygments", "pyyaml", "pydantic", "jinja2", "feedgen"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = "?"
+    return versions
+
+
+def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
+    """The cache saved in folder, or an empty one (with a warning saying why) when it is unusable."""
+    path = folder / CACHE_FILE
+    try:
+        with path.open("rb") as file:
+            header = pickle.load(file)
+            if not isinstance(header, dict) or header != cache_versions():
+                return Cache(), (f"{path}: made by other versions ({_describe(header)}); rebuilding it",)
+            state = pickle.load(file)
+        cache = Cache(**{name: state[name] for name in _SAVED})
+    except FileNotFoundError:
+        return Cache(), ()
+    except Exception as error:  # noqa: BLE001 - a cache must never break a build: any damage means "start over"
+        return Cache(), (f"{path}: unreadable ({type(error).__name__}: {error}); ignoring it and rebuilding",)
+    return cache, ()
+
+
+def save_cache(folder: Path, cache: Cache) -> None:
+    """Write the cache atomically; values tied to this process (object identities, environments) stay behind."""
+    folder.mkdir(parents=True, exist_ok=True)
+    renders = {path: dataclasses.replace(record, data=None) for path, record in cache.renders.items()}
+    state = {name: getattr(cache, name) for name in _SAVED} | {"renders": renders}
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".build.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(cache_versions(), file, protocol=5)
+            pickle.dump(state, file, protocol=5)
+        os.replace(temporary, folder / CACHE_FILE)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    gitignore = folder / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("# sitegen's cache: safe to delete\n*\n", encoding="utf-8")
+
+
+# What survives between processes: values keyed by content, never by object identity.
+_SAVED = ("documents", "renders", "written", "feed_html")
+
+
+def _describe(header: object) -> str:
+    if not isinstance(header, dict):
+        return "not a sitegen cache"
+    mine = cache_versions()
+    return ", ".join(f"{key} {header.get(key)} here {mine[key]}" for key in mine if header.get(key) != mine[key])

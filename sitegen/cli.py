@@ -14,15 +14,16 @@ import click
 
 from . import __version__
 from .build import build, load_site
+from .cache import CACHE_DIR, load_cache, save_cache
 from .campaign import campaign_links
 from .config import CONFIG_FILE, Settings, load_config
 from .content import slugify
 from .errors import Problem, SitegenError
+from .pool import default_jobs
 from .model import Offer
 from .ping import ping_hub, read_pending, write_pending
 from .site import BuildOptions
 from .scaffold import new_item, write_scaffold
-from .serve import BuildOutcome, DevServer, served_by
 
 
 class ExitStatus(enum.IntEnum):
@@ -92,21 +93,74 @@ def cli() -> None:
 @click.option("--future", is_flag=True, help="Include posts dated in the future and offers that have not started.")
 @click.option("--base-url", metavar="URL", help="Override base_url from sitegen.toml (for a preview deploy).")
 @now_option
-def build_command(source: Path, output: Path | None, drafts: bool, future: bool, base_url: str | None, now: dt.datetime | None) -> None:
+@click.option("--no-cache", is_flag=True, help="Neither use nor update the build cache (.sitegen-cache/).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=default_jobs, show_default="one per core", help="Processes to parse and render with.")
+def build_command(
+    source: Path, output: Path | None, drafts: bool, future: bool, base_url: str | None, now: dt.datetime | None, no_cache: bool, jobs: int
+) -> None:
     """Build the site into the output folder, writing only files that changed."""
     started = time.perf_counter()
     config = load_config(source, base_url=base_url)
-    result = build(source, output, now=_build_time(config, now), drafts=drafts, future=future, base_url=base_url)
-    site, report = result.site, result.report
-    html = sum(1 for o in result.plan.outputs if o.path.endswith(".html"))
-    seconds = time.perf_counter() - started
-    click.echo(
-        f"built {len(site.posts)} posts, {len(site.pages)} pages, {len(site.offers)} offers -> "
-        f"{html} HTML pages, {len(result.plan.static)} static files in {result.output_dir} "
-        f"({len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed) in {seconds:.2f} s"
-    )
+    cache = None
+    if not no_cache:
+        cache, warnings = load_cache(source / CACHE_DIR)
+        for warning in warnings:
+            click.secho("warning: ", fg="yellow", bold=True, err=True, nl=False)
+            click.echo(warning, err=True)
+    progress = _Progress()
+    try:
+        result = build(
+            source, output, now=_build_time(config, now), drafts=drafts, future=future, base_url=base_url, cache=cache, progress=progress, jobs=jobs
+        )
+    finally:
+        progress.close()
+    if cache is not None:
+        save_cache(source / CACHE_DIR, cache)
+    click.echo(summary(result, time.perf_counter() - started))
+    site = result.site
     if site.next_change:
         click.echo(f"next change: {site.next_change.isoformat()} (rebuild then; `sitegen next-change` prints it for a scheduler)")
+
+
+def summary(result, seconds: float) -> str:
+    """The line a build ends with: what was built, what was rendered or reused, what was written."""
+    site, report, plan = result.site, result.report, result.plan
+    feeds = sum(1 for o in plan.outputs if o.kind == "feed")
+    pages = sum(1 for o in plan.outputs if o.path.endswith(".html"))
+    reused = len(plan.outputs) - len(result.rendered)
+
+    def count(number: int, word: str) -> str:
+        return f"{number} {word}{'' if number == 1 else 's'}"
+
+    return (
+        f"built {count(len(site.posts), 'post')}, {count(len(site.pages), 'page')}, {count(len(site.offers), 'offer')}: "
+        f"{count(pages, 'HTML page')}, {count(feeds, 'feed')}, {count(len(plan.static), 'static file')}; "
+        f"rendered {len(result.rendered)}, {reused} from cache; "
+        f"{len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed; "
+        f"{seconds:.2f} s -> {result.output_dir}"
+    )
+
+
+class _Progress:
+    """A one-line progress display on a terminal, shown only once a build has run a second."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = 0.0
+        self.active = sys.stderr.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.active or now - self.started < 1 or (now - self.shown < 0.1 and done < total):
+            return
+        self.shown = now
+        width = 30
+        filled = width * done // max(total, 1)
+        click.echo(f"\r{stage:10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.active and self.shown:
+            click.echo("\r\033[K", err=True, nl=False)
 
 
 @cli.command("serve")
@@ -120,12 +174,14 @@ def build_command(source: Path, output: Path | None, drafts: bool, future: bool,
 @now_option
 def serve_command(source: Path, port: int, host: str, drafts: bool, future: bool, open_browser: bool, poll: bool, now: dt.datetime | None) -> None:
     """Serve the site locally, rebuild on every change, and reload open browser tabs."""
+    from .serve import DevServer, served_by  # watchdog and the HTTP server only load for this command
+
     config = load_config(source)
 
     def clock() -> dt.datetime:
         return _build_time(config, now)
 
-    def log(outcome: BuildOutcome) -> None:
+    def log(outcome) -> None:
         stamp = time.strftime("%H:%M:%S")
         if outcome.problems:
             _report(SitegenError(outcome.problems, nothing_written=False))

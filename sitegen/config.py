@@ -22,7 +22,7 @@ CONFIG_FILE = "sitegen.toml"
 class Strict(BaseModel):
     """Base for every settings table: frozen, unknown keys rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Business(Strict):

@@ -8,6 +8,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from .cache import Cache
 from .config import Settings, problems_from_validation
 from .errors import Problem, SitegenError, did_you_mean
 from .markdown import MarkdownRenderer, Rendered, plain_text
+from .pool import run_parallel
 
 CONTENT_DIR = "content"
 DESCRIPTION_LENGTH = 160
@@ -31,7 +33,7 @@ KINDS = {"posts": "post", "pages": "page", "offers": "offer"}
 
 
 class _Meta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: str = Field(min_length=1)
     """The title (required)."""
@@ -67,7 +69,7 @@ class _Meta(BaseModel):
 class Audio(BaseModel):
     """A podcast episode's media file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
     url: str
     """The file: a site URL (/static/ep1.mp3) or an absolute URL."""
     length: int = Field(ge=0)
@@ -116,7 +118,7 @@ class PageMeta(_Meta):
 class Cta(BaseModel):
     """An offer's one call to action."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
     label: str = Field(min_length=1)
     """The button text ("Order now")."""
     url: str = Field(min_length=1)
@@ -238,18 +240,21 @@ class Content:
     """Paths under content/ of files with problems (links to them are not reported again)."""
 
 
-def read_content(root: Path, config: Settings, cache: Cache | None = None) -> Content:
+def read_content(
+    root: Path,
+    config: Settings,
+    cache: Cache | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    jobs: int = 1,
+) -> Content:
     """Read every content file under root/content; problems are collected in Content.problems.
 
-    With a cache, a file whose bytes did not change is not parsed again.
+    With a cache, a file whose bytes did not change is not parsed again; with jobs > 1, the files
+    that must be parsed are parsed across processes (same result).
     """
-    renderer: MarkdownRenderer | None = None
     content_root = root / CONTENT_DIR
     known = cache.documents if cache is not None else {}
-    seen: dict[tuple, Any] = {}
-    documents: list[Document] = []
-    problems: list[Problem] = []
-    unreadable: set[str] = set()
+    found = []  # (key, data, source_path, kind), in a stable order
     for folder, kind in KINDS.items():
         for path in sorted((content_root / folder).rglob("*.md")) if (content_root / folder).is_dir() else ():
             if _hidden(path.relative_to(content_root)):
@@ -257,23 +262,50 @@ def read_content(root: Path, config: Settings, cache: Cache | None = None) -> Co
             source_path = path.relative_to(root).as_posix()
             data = path.read_bytes()
             key = (source_path, kind, hashlib.blake2b(data, digest_size=16).digest(), config.timezone)
-            result = known.get(key)
-            if result is None:
-                renderer = renderer or MarkdownRenderer()
-                try:
-                    result = read_document(data, source_path, kind, config, renderer)
-                except SitegenError as error:
-                    result = error
-            seen[key] = result
-            if isinstance(result, SitegenError):
-                problems.extend(result.problems)
-                unreadable.add(path.relative_to(content_root).as_posix())
-            else:
-                documents.append(result)
+            found.append((key, data, source_path, kind))
+
+    missing = [(data, source_path, kind) for key, data, source_path, kind in found if key not in known]
+    parsed = run_parallel(functools.partial(_parse, config=config), missing, jobs)
+    if parsed is None:
+        renderer = MarkdownRenderer()
+        parsed = []
+        for number, job in enumerate(missing):
+            if progress is not None and number % 50 == 0:
+                progress("reading", number, len(missing))
+            parsed.append(_parse(job, config, renderer))
+    fresh = iter(parsed)
+
+    seen: dict[tuple, Any] = {}
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    unreadable: set[str] = set()
+    for key, _, source_path, _ in found:
+        result = known[key] if key in known else next(fresh)
+        seen[key] = result
+        if isinstance(result, SitegenError):
+            problems.extend(result.problems)
+            unreadable.add(source_path.removeprefix(CONTENT_DIR + "/"))
+        else:
+            documents.append(result)
     if cache is not None:  # keep only what is still there, so the cache does not grow with every edit
         cache.documents = seen
     static = tuple(find_static(content_root / STATIC_DIR, STATIC_DIR, f"{CONTENT_DIR}/{STATIC_DIR}"))
     return Content(tuple(documents), static, tuple(problems), frozenset(unreadable))
+
+
+def _parse(job: tuple[bytes, str, str], config: Settings, renderer: MarkdownRenderer | None = None) -> "Document | SitegenError":
+    """One file's Document, or the SitegenError it raised (a value, so it can cross processes)."""
+    data, source_path, kind = job
+    try:
+        return read_document(data, source_path, kind, config, renderer or _worker_renderer())
+    except SitegenError as error:
+        return error
+
+
+@functools.cache
+def _worker_renderer() -> MarkdownRenderer:
+    """One Markdown converter per worker process."""
+    return MarkdownRenderer()
 
 
 def find_static(folder: Path, prefix: str, shown_as: str) -> list[StaticFile]:

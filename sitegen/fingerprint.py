@@ -35,11 +35,18 @@ def whole(kind: type | None = None, *, long_text: bool = False):
 class Fingerprinter:
     """Digests values; a dataclass instance is digested once per Fingerprinter (keep one per build)."""
 
-    def __init__(self, strings: dict[int, tuple[str, bytes]] | None = None) -> None:
+    def __init__(self, strings: dict[int, tuple[str, bytes]] | None = None, digests: dict[int, tuple[Any, bytes]] | None = None) -> None:
         self._memo: dict[int, tuple[Any, bytes]] = {}
+        self._previous = digests if digests is not None else {}
+
         self._known_strings = strings if strings is not None else {}
         self.strings: dict[int, tuple[str, bytes]] = {}
         """Digests of the long strings seen: hand them to the next build's Fingerprinter."""
+
+    @property
+    def digests(self) -> dict[int, tuple[Any, bytes]]:
+        """The dataclass values digested so far: hand them to the next build's Fingerprinter."""
+        return self._memo
 
     def _long_string(self, value: str) -> bytes:
         """Post bodies are the same objects build after build (cached documents): digest each once."""
@@ -95,10 +102,17 @@ class Fingerprinter:
             update(b"r" + kind.__qualname__.encode() + repr(value).encode() + b";")
 
     def _dataclass(self, value: Any) -> bytes:
-        """Fields that take part in equality (compare=True), digested once per instance."""
+        """Fields that take part in equality (compare=True), digested once per instance.
+
+        Frozen values are immutable, so an object digested last build keeps its digest.
+        """
         known = self._memo.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
+        earlier = self._previous.get(id(value))
+        if earlier is not None and earlier[0] is value:
+            self._memo[id(value)] = earlier
+            return earlier[1]
         how = getattr(type(value), "_fingerprint_whole", None)
         if how:
             if how == "long_text":  # long strings (bodies) stand in by their memoised digest

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlencode
 
+from .cache import CACHE_DIR
 from .errors import Problem
 
-CACHE_DIR = ".sitegen-cache"
 PENDING = "websub-pending.json"
 
 

@@ -8,6 +8,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cache import Cache
 from .content import StaticFile
 from .errors import Problem, raise_if
 from .feeds import MEDIA_TYPES, Feed
@@ -133,20 +134,35 @@ def path_of(url: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, ...]) -> Plan:
-    """Enumerate every output of the site; raise if two claim one path or a path leaves the output folder."""
+def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, ...], cache: Cache | None = None) -> Plan:
+    """Enumerate every output of the site; raise if two claim one path or a path leaves the output folder.
+
+    With a cache, an output equal to last build's is last build's object, so later steps know it by identity.
+    """
     config = site.config
     per_page = config.pagination.posts
     outputs: list[Output] = []
+    # An item's head depends on the item and the settings alone: reuse last build's for the same item.
+    settings_key = config.model_dump_json()
+    earlier_heads = cache.heads if cache is not None else {}
+    heads: dict[str, tuple] = {}
+
+    def head_of(item: Item, make) -> Head:
+        known = earlier_heads.get(item.source_path)
+        if known is None or known[0] is not item or known[1] != settings_key:
+            known = (item, settings_key, make(site, item))
+        heads[item.source_path] = known
+        return known[2]
+
     add = outputs.append
 
     add(Output("index.html", "/", "home", ("home.html",), head=_home_head(site)))
     for post in site.posts:
-        add(_item_output(site, post, "post", _post_head(site, post)))
+        add(_item_output(site, post, "post", head_of(post, _post_head)))
     for page in site.pages:
-        add(_item_output(site, page, "page", _item_head(site, page)))
+        add(_item_output(site, page, "page", head_of(page, _item_head)))
     for offer in site.offers:
-        add(_item_output(site, offer, "offer", _offer_head(site, offer)))
+        add(_item_output(site, offer, "offer", head_of(offer, _offer_head)))
         # For the owner, not for visitors: linked from no page, kept from search engines by robots.txt.
         for name, kind in (("links.txt", "offer-links"), ("qr.svg", "qr"), ("qr.png", "qr")):
             add(Output(path_of(offer.url + name), offer.url + name, kind, item=offer, source_path=offer.source_path, format=name[-3:]))
@@ -187,6 +203,11 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(site, outputs)))
 
     outputs = _with_feed_links(outputs, feeds)
+    if cache is not None:
+        cache.heads = heads
+        previous = cache.outputs
+        outputs = [earlier if (earlier := previous.get(o.path)) == o else o for o in outputs]
+        cache.outputs = {o.path: o for o in outputs}
     _check_paths(outputs, static)
     return Plan(tuple(outputs), static, feeds)
 

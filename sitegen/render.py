@@ -6,6 +6,7 @@ import collections.abc
 import contextvars
 import importlib.resources
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -19,6 +20,7 @@ from .fingerprint import MISSING, Fingerprinter
 from .model import Site
 from .feeds import render_feed
 from .plan import Output, Plan
+from .pool import MINIMUM_PER_WORKER, run_parallel
 from .text import format_date, format_moment, format_money
 
 TEMPLATES_DIR = "templates"
@@ -211,19 +213,32 @@ def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment, av
 class RenderReport:
     """What render_all() made."""
 
-    rendered: dict[str, bytes]
-    """Every output's bytes, by path."""
+    rendered: dict[str, bytes | None]
+    """Every output's bytes, by path (None: unchanged, and intact in the output folder)."""
     fresh: tuple[str, ...]
     """Paths rendered this time (the rest came from the cache unchanged)."""
+    processes: int = 1
+    """Processes the rendering ran in."""
 
 
-def render_all(env: jinja2.Environment, site: Site, plan: Plan, cache: Cache | None = None) -> RenderReport:
+def render_all(
+    env: jinja2.Environment,
+    site: Site,
+    plan: Plan,
+    cache: Cache | None = None,
+    intact: Callable[[str], bool] = lambda path: False,
+    progress: Callable[[str, int, int], None] | None = None,
+    jobs: int = 1,
+) -> RenderReport:
     """Render every output, reusing a cached rendering when nothing it read has changed.
 
+    A rendering loaded from disk has no bytes: it is reused only when intact(path) says the
+    output file still holds them, and then its value in RenderReport.rendered is None.
+    With jobs > 1, outputs to render are rendered across processes; the bytes are the same.
     Collects every problem, then raises them together.
     """
     cache = cache if cache is not None else Cache()
-    fingerprint = Fingerprinter(cache.strings)
+    fingerprint = Fingerprinter(cache.strings, cache.digests)
     global_key = fingerprint((__version__, site.config, str(env.sitegen_roots[1]), site.base_url))
     values: dict[tuple, bytes] = {}
     available = frozenset(env.list_templates())  # one walk of the template folders a build
@@ -233,34 +248,66 @@ def render_all(env: jinja2.Environment, site: Site, plan: Plan, cache: Cache | N
             values[read] = fingerprint(_read_value(read, site, plan, env, available))
         return values[read]
 
-    rendered: dict[str, bytes] = {}
-    fresh: list[str] = []
+    rendered: dict[str, bytes | None] = {}
     problems: list[Problem] = []
     view = SiteView(site)
-    records = {}
-    for output in plan.outputs:
-        own = fingerprint((output, output.item.entries if output.kind == "feed" else ()))
+    records: dict[str, RenderRecord] = {}
+    owns: dict[str, bytes] = {}
+    stale: list[int] = []
+    total = len(plan.outputs)
+    for number, output in enumerate(plan.outputs):
+        if progress is not None and number % 200 == 0:
+            progress("checking", number, total)
+        own = owns[output.path] = fingerprint((output, output.item.entries if output.kind == "feed" else ()))
         record = cache.renders.get(output.path)
-        if record and record.global_key == global_key and record.own == own and all(current(r) == f for r, f in record.reads):
+        if (
+            record
+            and record.global_key == global_key
+            and record.own == own
+            and (record.data is not None or intact(output.path))
+            and all(current(r) == f for r, f in record.reads)
+        ):
             rendered[output.path] = record.data
             records[output.path] = record
-            continue
+        else:
+            stale.append(number)
+
+    def render_one(number: int) -> tuple[bytes | None, tuple, tuple[Problem, ...]]:
+        """Render one output, recording what it read (runs in a worker process, or here)."""
         reads: set = set()
         token = _reads.set(reads)
         try:
-            data = render_output(env, site, plan, output, view)
+            return render_output(env, site, plan, plan.outputs[number], view), tuple(reads), ()
         except SitegenError as error:
-            problems.extend(error.problems)
-            continue
+            return None, (), error.problems
         finally:
             _reads.reset(token)
-        rendered[output.path] = data
-        fresh.append(output.path)
-        records[output.path] = RenderRecord(global_key, own, tuple((r, current(r)) for r in sorted(reads, key=repr)), data)
+
+    results = run_parallel(render_one, stale, jobs)
+    processes = min(jobs, len(stale) // MINIMUM_PER_WORKER) if results is not None else 1
+    if results is None:
+        results = []
+        for done, number in enumerate(stale):
+            if progress is not None and done % 50 == 0:
+                progress("rendering", done, len(stale))
+            results.append(render_one(number))
+    fresh: list[str] = []
+    for number, (data, reads, errors) in zip(stale, results, strict=True):
+        if errors:
+            problems.extend(errors)
+            continue
+        path = plan.outputs[number].path
+        rendered[path] = data
+        fresh.append(path)
+        records[path] = RenderRecord(global_key, owns[path], tuple((r, current(r)) for r in sorted(reads, key=repr)), data)
     raise_if(problems)
     cache.renders = records  # only outputs that still exist
     cache.strings = fingerprint.strings
-    return RenderReport(rendered, tuple(fresh))
+    cache.digests = fingerprint.digests
+    # Same order as a one-process build: the plan's
+    fresh_set = set(fresh)
+    ordered = tuple(o.path for o in plan.outputs if o.path in fresh_set)
+    return RenderReport({o.path: rendered[o.path] for o in plan.outputs}, ordered, processes)
 
 
 def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Output, view: SiteView | None = None) -> bytes:

@@ -22,11 +22,10 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .build import OUTPUT_DIR, BuildResult, build
-from .cache import Cache
+from .cache import CACHE_DIR, Cache
 from .config import CONFIG_FILE, load_config
 from .content import CONTENT_DIR
 from .errors import Problem, SitegenError
-from .ping import CACHE_DIR
 from .render import TEMPLATES_DIR, load_theme
 
 EVENTS_PATH = "/__sitegen/events"

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .cache import Cache
 from .config import Settings
 from .content import Content, Document, PageMeta, PostMeta, OfferMeta, slugify
 from .errors import Problem, did_you_mean, raise_if
@@ -27,10 +28,12 @@ class BuildOptions:
     """Build posts dated after now, and offers that have not started."""
 
 
-def build_site(content: Content, config: Settings, options: BuildOptions) -> Site:
+def build_site(content: Content, config: Settings, options: BuildOptions, cache: Cache | None = None) -> Site:
     """Assemble the Site: decide what is built, give every item its URL, check links and collisions.
 
-    Raises one SitegenError with these problems and those read_content() collected.
+    Raises one SitegenError with these problems and those read_content() collected. With a cache,
+    an item made of exactly the same inputs as last build is last build's object (equal by
+    construction), so later steps recognise it by identity.
     """
     problems: list[Problem] = list(content.problems)
     built = [d for d in content.documents if _is_built(d, options)]
@@ -42,7 +45,28 @@ def build_site(content: Content, config: Settings, options: BuildOptions) -> Sit
 
     authors = _authors(config)
     posts, pages, offers = [], [], []
+    settings_key = config.model_dump_json()
+    previous = cache.items if cache is not None else {}
+    made: dict[str, tuple] = {}
     for document in built:
+        # Everything an item is made of: its document (the same object while the file is unchanged),
+        # the settings, where its links lead, and for offers whether they have ended.
+        targets = tuple((t, urls.get(t)) for t in document.rendered.internal_links)
+        expired = isinstance(document.meta, OfferMeta) and bool(document.meta.valid_until and document.meta.valid_until < options.now)
+        known = previous.get(document.source_path)
+        if (
+            known is not None
+            and known[0] is document
+            and known[1] == settings_key
+            and known[2] == targets
+            and known[3] == expired
+            and known[4].url == urls[document.content_path]
+            and all(url is not None for _, url in targets)
+        ):
+            item = known[4]
+            made[document.source_path] = known
+            (posts if isinstance(item, Post) else pages if isinstance(item, Page) else offers).append(item)
+            continue
         content_html = _resolve_links(config.base_url, document, document.rendered.html, urls, skipped, content.unreadable, problems)
         summary_html = _resolve_links(config.base_url, document, document.summary_html, urls, skipped, content.unreadable, problems, report=False)
         common = dict(
@@ -61,11 +85,17 @@ def build_site(content: Content, config: Settings, options: BuildOptions) -> Sit
         )
         meta = document.meta
         if isinstance(meta, PostMeta):
-            posts.append(_post(meta, common, config, authors, document))
+            item = _post(meta, common, config, authors, document)
+            posts.append(item)
         elif isinstance(meta, PageMeta):
-            pages.append(Page(**common, menu=meta.menu, updated=meta.updated))
-        elif isinstance(meta, OfferMeta):
-            offers.append(_offer(meta, common, options))
+            item = Page(**common, menu=meta.menu, updated=meta.updated)
+            pages.append(item)
+        else:
+            item = _offer(meta, common, options)
+            offers.append(item)
+        made[document.source_path] = (document, settings_key, targets, expired, item)
+    if cache is not None:
+        cache.items = made
 
     posts.sort(key=lambda p: (p.date, p.slug), reverse=True)
     pages.sort(key=lambda p: (p.menu is None, p.menu or 0, p.slug))

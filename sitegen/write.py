@@ -28,7 +28,7 @@ class WriteReport:
 
 def write_site(
     output_dir: Path,
-    rendered: dict[str, bytes],
+    rendered: dict[str, bytes | None],
     static: tuple[StaticFile, ...],
     *,
     reused: frozenset[str] = frozenset(),
@@ -46,6 +46,9 @@ def write_site(
     unchanged = 0
     for path, data in sorted(rendered.items()):
         target = output_dir / path
+        if data is None:  # unchanged, and the caller checked the file is intact
+            unchanged += 1
+            continue
         if path in reused and path in known:
             try:
                 stat = target.stat()

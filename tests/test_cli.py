@@ -30,7 +30,7 @@ def test_init_scaffolds_a_site_that_builds(tmp_path):
     result = run_cli("init", str(site), "--title", "Corner Shop", check=True)
     assert "sitegen.toml" in result.stdout
     built = run_cli("build", "--source", str(site), check=True)
-    assert re.search(r"built 1 posts, 1 pages, 1 offers", built.stdout), built.stdout
+    assert re.search(r"built 1 post, 1 page, 1 offer", built.stdout), built.stdout
     home = BeautifulSoup((site / "output/index.html").read_text(), "lxml")
     assert home.select_one(".brand").get_text() == "Corner Shop"
     assert len(home.select(".offer-card")) == 1
@@ -51,7 +51,7 @@ def test_new_writes_filled_in_front_matter(make_site):
         assert made.endswith(f"content/{folder}/summer-deal.md")
     # every new file is valid content: a build with drafts includes them all
     built = run_cli("build", "--drafts", "--source", str(root), check=True)
-    assert "built 1 posts, 1 pages, 1 offers" in built.stdout
+    assert "built 1 post, 1 page, 1 offer" in built.stdout
     again = run_cli("new", "page", "Summer Deal", "--source", str(root))
     assert again.returncode == 1 and "already exists" in again.stderr
 

@@ -1,0 +1,101 @@
+"""The on-disk build cache: faster rebuilds in a new process, never a different result."""
+
+from __future__ import annotations
+
+import pickle
+
+from sitegen.cache import CACHE_DIR, CACHE_FILE, cache_versions
+
+from .conftest import NOW, post, run_cli, snapshot, write_files
+from .test_incremental import corpus
+
+ARGS = ("--now", NOW.isoformat())
+
+
+def build_cli(root, *extra):
+    return run_cli("build", "--source", str(root), *ARGS, *extra, check=True)
+
+
+def tree(folder) -> dict[str, bytes]:
+    return {path: data for path, (data, _) in snapshot(folder).items()}
+
+
+def cold_tree(root, tmp_path) -> dict[str, bytes]:
+    out = tmp_path / "cold"
+    run_cli("build", "--source", str(root), "--output", str(out), "--no-cache", *ARGS, check=True)
+    return tree(out)
+
+
+def test_cached_rebuild_equals_a_cold_build(make_site, tmp_path):
+    root = make_site(corpus(40))
+    build_cli(root)
+    assert (root / CACHE_DIR / CACHE_FILE).is_file()
+    path = root / "content/posts/2025-06-06-post-5.md"
+    path.write_text(path.read_text().replace("Some *text*", "Other *text*"))
+    (root / "content/posts/2025-07-07-post-6.md").unlink()
+    write_files(root, {"content/posts/2026-01-01-new.md": post("New", "2026-01-01 09:00", "Fresh.", tags="[bread]")})
+    result = build_cli(root)
+    assert "rendered " in result.stdout
+    assert tree(root / "output") == cold_tree(root, tmp_path)
+
+
+def test_no_change_rebuild_writes_no_files(make_site):
+    root = make_site(corpus(20))
+    build_cli(root)
+    before = snapshot(root / "output")
+    result = build_cli(root)
+    assert "0 written" in result.stdout
+    assert snapshot(root / "output") == before  # same bytes and modification times
+
+
+def test_corrupt_cache_is_ignored_with_a_warning(make_site, tmp_path):
+    root = make_site(corpus(10))
+    build_cli(root)
+    cache_file = root / CACHE_DIR / CACHE_FILE
+    data = cache_file.read_bytes()
+    cache_file.write_bytes(data[: len(data) // 2] + b"\x00garbage")
+    result = build_cli(root)
+    assert f"warning: {cache_file}: unreadable (" in result.stderr
+    assert "ignoring it and rebuilding" in result.stderr
+    assert tree(root / "output") == cold_tree(root, tmp_path)
+    assert build_cli(root).stderr == ""  # the rebuilt cache is good again
+
+
+def test_foreign_version_cache_is_ignored(make_site, tmp_path):
+    root = make_site(corpus(10))
+    build_cli(root)
+    cache_file = root / CACHE_DIR / CACHE_FILE
+    with cache_file.open("rb") as file:
+        pickle.load(file)
+        state = pickle.load(file)
+    header = cache_versions() | {"markdown": "0.0.1"}
+    with cache_file.open("wb") as file:
+        pickle.dump(header, file)
+        pickle.dump(state, file)
+    result = build_cli(root)
+    assert f"warning: {cache_file}: made by other versions (markdown 0.0.1 here " in result.stderr
+    assert tree(root / "output") == cold_tree(root, tmp_path)
+
+
+def test_a_tampered_output_file_is_rebuilt(make_site):
+    root = make_site(corpus(10))
+    build_cli(root)
+    page = root / "output/posts/post-3/index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"vandalised")
+    build_cli(root)
+    assert page.read_bytes() == good
+    page.unlink()
+    build_cli(root)
+    assert page.read_bytes() == good
+
+
+def test_deleting_the_cache_is_safe(make_site, tmp_path):
+    root = make_site(corpus(10))
+    build_cli(root)
+    for file in (root / CACHE_DIR).iterdir():
+        file.unlink()
+    (root / CACHE_DIR).rmdir()
+    result = build_cli(root)
+    assert result.stderr == "" and "0 written" in result.stdout
+    assert tree(root / "output") == cold_tree(root, tmp_path)
