@@ -332,7 +332,7 @@ def read_document(data: bytes, source_path: str, kind: str, config: Settings, re
     meta = validate_meta(raw, key_lines, source_path, kind, config)
     base_dir = source_path.removeprefix(CONTENT_DIR + "/").rsplit("/", 1)[0]
     rendered = renderer.render(body, base_dir)
-    summary_html = renderer.render_inline(meta.summary) if meta.summary else rendered.summary_html
+    summary_html = renderer.render_inline(meta.summary, base_dir) if meta.summary else rendered.summary_html
     file_slug = slug_from_filename(source_path.rsplit("/", 1)[-1], kind)
     words = len(plain_text(rendered.html).split())
     description = plain_text(summary_html, DESCRIPTION_LENGTH)

@@ -89,9 +89,10 @@ class MarkdownRenderer:
         body = _wrap_tables(self._md.convert(text))
         return Rendered(html=body, summary_html=summary_of(body), internal_links=tuple(self._links.found))
 
-    def render_inline(self, text: str) -> str:
+    def render_inline(self, text: str, base_dir: str = "") -> str:
         """Render a one-line text (a front matter summary) without the surrounding <p>."""
         self._md.reset()
+        self._links.base_dir = base_dir
         self._links.found = []
         body = self._md.convert(text)
         return re.sub(r"^<p>(.*)</p>$", r"\1", body.strip(), flags=re.S)

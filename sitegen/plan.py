@@ -206,10 +206,21 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     if cache is not None:
         cache.heads = heads
         previous = cache.outputs
-        outputs = [earlier if (earlier := previous.get(o.path)) == o else o for o in outputs]
+        outputs = [earlier if _same(earlier := previous.get(o.path), o) else o for o in outputs]
         cache.outputs = {o.path: o for o in outputs}
     _check_paths(outputs, static)
     return Plan(tuple(outputs), static, feeds)
+
+
+def _same(earlier: Output | None, output: Output) -> bool:
+    """Whether last build's output can stand for this one: equal, feed entries included.
+
+    Feed equality leaves entries out (pages that link a channel do not depend on its posts),
+    so a feed output is the same only when its entries are equal too.
+    """
+    if earlier is None or earlier != output:
+        return False
+    return output.kind != "feed" or earlier.item.entries == output.item.entries
 
 
 def _with_feed_links(outputs: list[Output], feeds: tuple[Feed, ...]) -> list[Output]:

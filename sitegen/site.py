@@ -51,7 +51,10 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
     for document in built:
         # Everything an item is made of: its document (the same object while the file is unchanged),
         # the settings, where its links lead, and for offers whether they have ended.
-        targets = tuple((t, urls.get(t)) for t in document.rendered.internal_links)
+        linked = document.rendered.internal_links
+        if INTERNAL_SCHEME in document.summary_html:  # a front matter summary can link too
+            linked += tuple(m.group("target") for m in INTERNAL_LINK.finditer(document.summary_html))
+        targets = tuple((t, urls.get(t)) for t in linked)
         expired = isinstance(document.meta, OfferMeta) and bool(document.meta.valid_until and document.meta.valid_until < options.now)
         known = previous.get(document.source_path)
         if (

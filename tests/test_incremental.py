@@ -88,3 +88,18 @@ def test_deleting_and_adding_posts_matches_a_clean_build(big_site, tmp_path):
     write_files(big_site, {"content/posts/2026-01-01-new.md": post("New", "2026-01-01 09:00", "Brand new.", tags="[bread, brand-new-tag]")})
     build(big_site, now=NOW, cache=cache)
     assert tree(big_site / "output") == clean_build(big_site, tmp_path)
+
+
+def test_a_summary_link_follows_its_target_when_the_target_moves(make_site, tmp_path):
+    root = make_site(
+        {
+            "content/posts/2026-03-01-a.md": post("A", summary="'See [the menu](../pages/menu.md).'"),
+            "content/pages/menu.md": "---\ntitle: Menu\n---\nBread.\n",
+        }
+    )
+    cache = Cache()
+    build(root, now=NOW, cache=cache)
+    write_files(root, {"content/pages/menu.md": "---\ntitle: Menu\nslug: our-menu\n---\nBread.\n"})
+    build(root, now=NOW, cache=cache)
+    assert b'href="/our-menu/"' in (root / "output/index.html").read_bytes()
+    assert tree(root / "output") == clean_build(root, tmp_path)
