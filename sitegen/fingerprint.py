@@ -140,3 +140,32 @@ class Fingerprinter:
 def _compared_fields(kind: type) -> tuple[str, ...]:
     """Names of the fields of a dataclass type that take part in equality."""
     return tuple(field.name for field in dataclasses.fields(kind) if field.compare)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether b can stand for a in any output: equal in every field, datetimes in the same zone too.
+
+    Stricter than ==, which treats 09:00+01:00 and 08:00Z as equal (they render differently) and
+    skips fields declared compare=False (a feed's entries).
+    """
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is str or kind is int or kind is bool or kind is float:
+        return a == b
+    if kind is tuple or kind is list:
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, dt.datetime):
+        return a == b and a.utcoffset() == b.utcoffset() and str(a.tzinfo) == str(b.tzinfo)
+    if "__dataclass_fields__" in kind.__dict__ or hasattr(kind, "__dataclass_fields__"):
+        return all(same_value(getattr(a, name), getattr(b, name)) for name in _all_fields(kind))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[key], b[key]) for key in a)
+    return a == b
+
+
+@functools.cache
+def _all_fields(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind))

@@ -12,7 +12,7 @@ from .cache import Cache
 from .content import StaticFile
 from .errors import Problem, raise_if
 from .feeds import MEDIA_TYPES, Feed
-from .fingerprint import whole
+from .fingerprint import same_value, whole
 from .model import Author, Item, Offer, Page, Post, Site, Taxonomy, Term
 
 
@@ -213,14 +213,11 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
 
 
 def _same(earlier: Output | None, output: Output) -> bool:
-    """Whether last build's output can stand for this one: equal, feed entries included.
+    """Whether last build's output can stand for this one (see same_value: stricter than ==).
 
-    Feed equality leaves entries out (pages that link a channel do not depend on its posts),
-    so a feed output is the same only when its entries are equal too.
+    == first: it runs in C and is implied by same_value, so most changed outputs fail fast.
     """
-    if earlier is None or earlier != output:
-        return False
-    return output.kind != "feed" or earlier.item.entries == output.item.entries
+    return earlier is not None and earlier == output and same_value(earlier, output)
 
 
 def _with_feed_links(outputs: list[Output], feeds: tuple[Feed, ...]) -> list[Output]:
