@@ -161,8 +161,8 @@ def same_value(a: Any, b: Any) -> bool:
         return a == b and a.utcoffset() == b.utcoffset() and str(a.tzinfo) == str(b.tzinfo)
     if "__dataclass_fields__" in kind.__dict__ or hasattr(kind, "__dataclass_fields__"):
         return all(same_value(getattr(a, name), getattr(b, name)) for name in _all_fields(kind))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same_value(a[key], b[key]) for key in a)
+    if isinstance(a, dict):  # order counts: a template looping over `extra` shows it in order
+        return list(a) == list(b) and all(same_value(a[key], b[key]) for key in a)
     return a == b
 
 

@@ -103,3 +103,14 @@ def test_a_summary_link_follows_its_target_when_the_target_moves(make_site, tmp_
     build(root, now=NOW, cache=cache)
     assert b'href="/our-menu/"' in (root / "output/index.html").read_bytes()
     assert tree(root / "output") == clean_build(root, tmp_path)
+
+
+def test_reordered_extra_fields_reach_templates_that_list_them(make_site, tmp_path):
+    template = '{% extends "!theme/post.html" %}{% block main %}{% for key, value in post.extra.items() %}<p>{{ key }}={{ value }}</p>{% endfor %}{% endblock %}'
+    root = make_site({"content/posts/2026-03-01-a.md": post("A", extra="{one: 1, two: 2}"), "templates/post.html": template})
+    cache = Cache()
+    build(root, now=NOW, cache=cache)
+    write_files(root, {"content/posts/2026-03-01-a.md": post("A", extra="{two: 2, one: 1}")})
+    build(root, now=NOW, cache=cache)
+    assert b"<p>two=2</p><p>one=1</p>" in (root / "output/posts/a/index.html").read_bytes()
+    assert tree(root / "output") == clean_build(root, tmp_path)
