@@ -156,7 +156,7 @@ def same_value(a: Any, b: Any) -> bool:
     if kind is str or kind is int or kind is bool or kind is float:
         return a == b
     if kind is tuple or kind is list:
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dt.datetime):
         return a == b and a.utcoffset() == b.utcoffset() and str(a.tzinfo) == str(b.tzinfo)
     if "__dataclass_fields__" in kind.__dict__ or hasattr(kind, "__dataclass_fields__"):

@@ -335,8 +335,8 @@ def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Outpu
         template = env.select_template(list(output.templates))
         return template.render(context).encode("utf-8")
     except jinja2.TemplateSyntaxError as error:
-        raise SitegenError([Problem(_template_path(env, error.name), error.lineno, None, f"{error.message} (while rendering {output.path})")]) from None
-    except jinja2.TemplateNotFound as error:
+        raise SitegenError([Problem(error.name or "<template>", error.lineno, None, f"{error.message} (while rendering {output.path})")]) from None
+    except jinja2.TemplateNotFound:
         raise SitegenError([Problem(output.source_path or output.path, None, "template", f"no template named {', '.join(output.templates)}")]) from None
     except (jinja2.UndefinedError, TypeError, ValueError, AttributeError) as error:
         name, line = _template_frame(error, env.sitegen_roots)
@@ -353,10 +353,6 @@ def _template_frame(error: BaseException, roots: tuple[Path, ...]) -> tuple[str 
             found = (_short(filename, roots), tb.tb_lineno)
         tb = tb.tb_next
     return found
-
-
-def _template_path(env: jinja2.Environment, name: str | None) -> str:
-    return name or "<template>"
 
 
 def _short(filename: str, roots: tuple[Path, ...]) -> str:
