@@ -227,12 +227,13 @@ def _with_feed_links(outputs: list[Output], feeds: tuple[Feed, ...]) -> list[Out
 
     site_wide = [link for feed in feeds if feed.kind in ("site", "podcast") for link in links(feed)]
     by_page = {(feed.kind, feed.page_url): feed for feed in feeds if feed.kind in ("tag", "category", "author", "offers")}
+    topic_links = {id(feed): links(feed) for feed in by_page.values()}  # once per channel, not per page
     result = []
     for output in outputs:
         if output.head is not None:
             topic_kind = "offers" if output.kind == "offers" else output.kind
             topic = by_page.get((topic_kind, output.paginator.base_url if output.paginator else output.url))
-            extra = links(topic) if topic else []
+            extra = topic_links[id(topic)] if topic else []
             h = output.head  # direct constructor calls: dataclasses.replace costs ~10x more, per page
             head = Head(h.title, h.description, h.canonical, h.image, h.og_type, h.noindex, h.jsonld, h.published, h.modified, tuple(extra + site_wide))
             o = output
