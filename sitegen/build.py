@@ -14,7 +14,7 @@ from .feeds import build_feeds
 from .model import Site
 from .ping import read_pending, write_pending
 from .plan import Plan, plan_outputs
-from .render import load_theme, make_environment, render_all, template_files, theme_static
+from .render import Theme, load_theme, make_environment, render_all, template_files, theme_static
 from .site import BuildOptions, build_site
 from .write import WriteReport, write_site
 
@@ -47,11 +47,17 @@ def load_site(
     jobs: int = 1,
 ) -> tuple[Site, Plan]:
     """Read, check and plan a site without rendering or writing anything."""
+    site, plan, _ = _load(root, options, base_url, cache, progress, jobs)
+    return site, plan
+
+
+def _load(root, options, base_url, cache, progress, jobs) -> tuple[Site, Plan, Theme]:
+    """load_site(), and the theme it resolved, which rendering needs too."""
     config = load_config(root, base_url=base_url)
     theme = load_theme(root, config.theme)
     content = read_content(root, config, cache, progress, jobs)
     site = build_site(content, config, options, cache)
-    return site, plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files), cache)
+    return site, plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files), cache), theme
 
 
 def build(
@@ -73,8 +79,7 @@ def build(
     root = Path(root)
     output_dir = Path(output_dir) if output_dir is not None else root / OUTPUT_DIR
     options = BuildOptions(now=now, drafts=drafts, future=future)
-    site, plan = load_site(root, options, base_url=base_url, cache=cache, progress=progress, jobs=jobs)
-    theme = load_theme(root, site.config.theme)
+    site, plan, theme = _load(root, options, base_url, cache, progress, jobs)
     key = (root.resolve(), theme.root.resolve(), template_files(root, theme))
     env = cache.environments.get(key) if cache is not None else None
     if env is None:

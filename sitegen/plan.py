@@ -158,11 +158,11 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
 
     add(Output("index.html", "/", "home", ("home.html",), head=_home_head(site)))
     for post in site.posts:
-        add(_item_output(site, post, "post", head_of(post, _post_head)))
+        add(_item_output(post, "post", head_of(post, _post_head)))
     for page in site.pages:
-        add(_item_output(site, page, "page", head_of(page, _item_head)))
+        add(_item_output(page, "page", head_of(page, _item_head)))
     for offer in site.offers:
-        add(_item_output(site, offer, "offer", head_of(offer, _offer_head)))
+        add(_item_output(offer, "offer", head_of(offer, _offer_head)))
         # For the owner, not for visitors: linked from no page, kept from search engines by robots.txt.
         for name, kind in (("links.txt", "offer-links"), ("qr.svg", "qr"), ("qr.png", "qr")):
             add(Output(path_of(offer.url + name), offer.url + name, kind, item=offer, source_path=offer.source_path, format=name[-3:]))
@@ -200,7 +200,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), noindex=True)))
     private = tuple(o.url for o in outputs if o.kind in ("offer-links", "qr"))
     add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",), entries=private))
-    add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(site, outputs)))
+    add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(outputs)))
 
     outputs = _with_feed_links(outputs, feeds)
     if cache is not None:
@@ -250,7 +250,7 @@ def _taxonomy_title(taxonomy: Taxonomy) -> str:
     return f"Posts about {taxonomy.term.name}"
 
 
-def _item_output(site: Site, item: Item, kind: str, head: Head) -> Output:
+def _item_output(item: Item, kind: str, head: Head) -> Output:
     templates = ((item.template,) if item.template else ()) + (f"{kind}s/{item.slug}.html", f"{kind}.html")
     return Output(path_of(item.url), item.url, kind, templates, item=item, head=head, source_path=item.source_path)
 
@@ -356,7 +356,7 @@ def _offer_head(site: Site, offer: Offer) -> Head:
     return Head(head.title, head.description, head.canonical, head.image, noindex=offer.expired or not offer.listed, jsonld=_jsonld(data))
 
 
-def _sitemap_entries(site: Site, outputs: list[Output]) -> tuple[tuple[str, str | None], ...]:
+def _sitemap_entries(outputs: list[Output]) -> tuple[tuple[str, str | None], ...]:
     entries = []
     for output in outputs:
         if output.head is None or output.head.noindex or output.kind == "404":

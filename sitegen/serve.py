@@ -91,8 +91,7 @@ def is_ignored(path: str, root: Path, output_dir: Path) -> bool:
     name = target.name
     if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp", ".part", ".crdownload")) or name == "4913":
         return True  # 4913: the file vim writes to test a folder
-    hidden_folder = target.is_relative_to(root) and any(part.startswith(".") for part in target.relative_to(root).parts[:-1])
-    return hidden_folder
+    return target.is_relative_to(root) and any(part.startswith(".") for part in target.relative_to(root).parts[:-1])
 
 
 @dataclass(frozen=True)
