@@ -378,19 +378,25 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # libyaml when PyYAML has it: 10x faster
+    """_Loader's rules on libyaml's parser; its error messages differ, so errors are re-read by _Loader."""
+
+
+_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 def parse_yaml(front: str, source_path: str) -> tuple[dict, dict[str, int]]:
     """Parse front matter YAML into a dict and the 1-based file line of each top-level key."""
-    loader = _Loader(front)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the opening '---'
-        problem = getattr(error, "problem", None) or str(error)
-        raise SitegenError([Problem(source_path, line=line, message=f"invalid YAML in front matter: {problem}")]) from None
-    finally:
-        loader.dispose()
+        data, node = _load_yaml(_FastLoader, front)
+    except yaml.YAMLError:
+        try:
+            data, node = _load_yaml(_Loader, front)  # the same error, in PyYAML's own words
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the opening '---'
+            problem = getattr(error, "problem", None) or str(error)
+            raise SitegenError([Problem(source_path, line=line, message=f"invalid YAML in front matter: {problem}")]) from None
     if not isinstance(data, dict):
         raise SitegenError([Problem(source_path, line=2, message=f"expected front matter of 'key: value' lines, got {type(data).__name__}")])
     key_lines = {}
@@ -398,6 +404,16 @@ def parse_yaml(front: str, source_path: str) -> tuple[dict, dict[str, int]]:
         for key_node, _ in node.value:
             key_lines[str(key_node.value)] = key_node.start_mark.line + 2
     return data, key_lines
+
+
+def _load_yaml(loader_class: type, front: str) -> tuple[Any, Any]:
+    """(data, root node) of one YAML document."""
+    loader = loader_class(front)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else {}), node
+    finally:
+        loader.dispose()
 
 
 def validate_meta(raw: dict, key_lines: dict[str, int], source_path: str, kind: str, config: Settings) -> _Meta:
