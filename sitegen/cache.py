@@ -35,12 +35,14 @@ class Cache:
 
     documents: dict[tuple, Any] = field(default_factory=dict)
     """(source path, kind, content hash, time zone) -> Document, or the SitegenError it raised."""
+    stats: dict[str, tuple] = field(default_factory=dict)
+    """Source path -> ((size, mtime, ctime, inode), content hash): a file with the same status is not read again."""
     items: dict[str, tuple] = field(default_factory=dict)
     """Source path -> (document, settings, link targets, expired, the Post/Page/Offer made of them)."""
     digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
     """id -> (object, digest) of values digested last build; reused objects keep their digest."""
-    heads: dict[str, tuple] = field(default_factory=dict)
-    """Source path -> (item, settings, its Head) of last build."""
+    plan_parts: dict[tuple, tuple] = field(default_factory=dict)
+    """What plan_outputs() made last build (outputs, lists of outputs, feed links), with what they were made of."""
     outputs: dict[str, Any] = field(default_factory=dict)
     """Output path -> last build's Output, reused when the new one is equal."""
     renders: dict[str, RenderRecord] = field(default_factory=dict)
@@ -63,7 +65,7 @@ class Cache:
 CACHE_DIR = ".sitegen-cache"
 """The cache folder, in the site folder beside output/."""
 CACHE_FILE = "build.pickle"
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_versions() -> dict[str, str]:
@@ -119,7 +121,7 @@ def save_cache(folder: Path, cache: Cache) -> None:
 
 
 # What survives between processes: values keyed by content, never by object identity.
-_SAVED = ("documents", "renders", "written", "feed_html")
+_SAVED = ("documents", "stats", "renders", "written", "feed_html")
 
 
 def _describe(header: object) -> str:

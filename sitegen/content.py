@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import os
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from collections.abc import Callable
@@ -254,17 +256,28 @@ def read_content(
     """
     content_root = root / CONTENT_DIR
     known = cache.documents if cache is not None else {}
-    found = []  # (key, data, source_path, kind), in a stable order
+    stats = cache.stats if cache is not None else {}
+    fresh_stats: dict[str, tuple] = {}
+    started = time.time_ns()
+    found = []  # (key, path on disk, source_path, kind), in a stable order
     for folder, kind in KINDS.items():
-        for path in sorted((content_root / folder).rglob("*.md")) if (content_root / folder).is_dir() else ():
-            if _hidden(path.relative_to(content_root)):
-                continue
-            source_path = path.relative_to(root).as_posix()
-            data = path.read_bytes()
-            key = (source_path, kind, hashlib.blake2b(data, digest_size=16).digest(), config.timezone)
-            found.append((key, data, source_path, kind))
+        for relative in _markdown_files(content_root / folder):
+            source_path = f"{CONTENT_DIR}/{folder}/{relative}"
+            path = os.path.join(content_root, folder, relative)
+            status = os.stat(path)
+            signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+            earlier = stats.get(source_path)
+            if earlier is not None and earlier[0] == signature:
+                digest = earlier[1]  # unchanged since it was hashed, as git's index and make judge files
+            else:
+                digest = hashlib.blake2b(_read(path), digest_size=16).digest()
+            if status.st_ctime_ns < started - _SETTLED_NS:
+                fresh_stats[source_path] = (signature, digest)
+            found.append(((source_path, kind, digest, config.timezone), path, source_path, kind))
+    if cache is not None:
+        cache.stats = fresh_stats
 
-    missing = [(data, source_path, kind) for key, data, source_path, kind in found if key not in known]
+    missing = [(_read(path), source_path, kind) for key, path, source_path, kind in found if key not in known]
     parsed = run_parallel(functools.partial(_parse, config=config), missing, jobs)
     if parsed is None:
         renderer = MarkdownRenderer()
@@ -291,6 +304,31 @@ def read_content(
         cache.documents = seen
     static = tuple(find_static(content_root / STATIC_DIR, STATIC_DIR, f"{CONTENT_DIR}/{STATIC_DIR}"))
     return Content(tuple(documents), static, tuple(problems), frozenset(unreadable))
+
+
+_SETTLED_NS = 2_000_000_000
+"""A file's status is trusted to show changes only once it is this old: file times are coarse, so a
+file changed twice within one clock tick could keep its size and times ("racy git")."""
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _markdown_files(folder: Path) -> list[str]:
+    """Paths under folder ('2026/x.md') of its Markdown files, hidden ones left out, in path order."""
+    found = []
+    for directory, subdirectories, files in os.walk(folder, followlinks=True):
+        subdirectories[:] = [d for d in subdirectories if not _hidden_name(d)]
+        prefix = os.path.relpath(directory, folder).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        found.extend(prefix + name for name in files if name.endswith(".md") and not _hidden_name(name))
+    return sorted(found, key=lambda path: path.split("/"))
+
+
+def _hidden_name(name: str) -> bool:
+    return name.startswith((".", "_")) or name.endswith("~")
 
 
 def _parse(job: tuple[bytes, str, str], config: Settings, renderer: MarkdownRenderer | None = None) -> "Document | SitegenError":
@@ -321,7 +359,7 @@ def find_static(folder: Path, prefix: str, shown_as: str) -> list[StaticFile]:
 
 
 def _hidden(relative: Path) -> bool:
-    return any(part.startswith((".", "_")) or part.endswith("~") for part in relative.parts)
+    return any(_hidden_name(part) for part in relative.parts)
 
 
 def read_document(data: bytes, source_path: str, kind: str, config: Settings, renderer: MarkdownRenderer) -> Document:

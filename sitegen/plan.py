@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,36 +144,65 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     config = site.config
     per_page = config.pagination.posts
     outputs: list[Output] = []
-    # An item's head depends on the item and the settings alone: reuse last build's for the same item.
     settings_key = config.model_dump_json()
-    earlier_heads = cache.heads if cache is not None else {}
-    heads: dict[str, tuple] = {}
+    earlier = cache.plan_parts if cache is not None else {}
+    parts: dict[tuple, tuple] = {}
 
-    def head_of(item: Item, make) -> Head:
-        known = earlier_heads.get(item.source_path)
-        if known is None or known[0] is not item or known[1] != settings_key:
-            known = (item, settings_key, make(site, item))
-        heads[item.source_path] = known
-        return known[2]
+    def reuse(key: tuple, inputs: tuple, make: Callable[[], Any]) -> Any:
+        """make(), or what it made last build from the same inputs: unchanged parts keep their identity,
+        so a rebuild compares, digests and renders only what changed."""
+        known = earlier.get(key)
+        if known is None or len(known[0]) != len(inputs) or not all(map(same_value, known[0], inputs)):
+            known = (inputs, make())
+        parts[key] = known
+        return known[1]
+
+    # Autodiscovery links: every HTML page links the site-wide channels; a topic's pages (and
+    # /offers/) link the topic's too. One tuple per channel, kept from build to build while equal.
+    site_links = tuple(link for feed in feeds if feed.kind in ("site", "podcast") for link in _links(feed))
+    site_links = reuse(("links",), site_links, lambda: site_links)
+    topic_links = {
+        (feed.kind, feed.page_url): reuse(("links", feed.anchor), (*_links(feed), *site_links), lambda: (*_links(feed), *site_links))
+        for feed in feeds
+        if feed.kind in ("tag", "category", "author", "offers")
+    }
+
+    def links(kind: str, page_url: str) -> tuple[FeedLink, ...]:
+        return topic_links.get((kind, page_url), site_links)
+
+    def item_output(item: Item, kind: str, make_head) -> Output:
+        return reuse(
+            (kind, item.source_path),
+            (item, settings_key, site_links),
+            lambda: _item_output(item, kind, _linked(make_head(site, item), site_links)),
+        )
 
     add = outputs.append
 
-    add(Output("index.html", "/", "home", ("home.html",), head=_home_head(site)))
+    add(Output("index.html", "/", "home", ("home.html",), head=_linked(_home_head(site), site_links)))
     for post in site.posts:
-        add(_item_output(post, "post", head_of(post, _post_head)))
+        add(item_output(post, "post", _post_head))
     for page in site.pages:
-        add(_item_output(page, "page", head_of(page, _item_head)))
+        add(item_output(page, "page", _item_head))
     for offer in site.offers:
-        add(_item_output(offer, "offer", head_of(offer, _offer_head)))
+        add(item_output(offer, "offer", _offer_head))
         # For the owner, not for visitors: linked from no page, kept from search engines by robots.txt.
         for name, kind in (("links.txt", "offer-links"), ("qr.svg", "qr"), ("qr.png", "qr")):
             add(Output(path_of(offer.url + name), offer.url + name, kind, item=offer, source_path=offer.source_path, format=name[-3:]))
     offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"))
-    add(Output("offers/index.html", "/offers/", "offers", ("offers.html",), head=offers_head))
+    add(Output("offers/index.html", "/offers/", "offers", ("offers.html",), head=_linked(offers_head, links("offers", "/offers/"))))
 
-    outputs += _paginated(site, "archive", "/archive/", site.posts, per_page, Listing("archive"), "All posts")
+    def paginated(kind: str, base_url: str, posts: tuple[Post, ...], item: Any, title: str) -> list[Output]:
+        topic = links(kind, base_url)
+        return reuse(
+            ("list", base_url),
+            (settings_key, topic, item, title, *posts),
+            lambda: _paginated(site, kind, base_url, posts, per_page, item, title, topic),
+        )
+
+    outputs += paginated("archive", "/archive/", site.posts, Listing("archive"), "All posts")
     for year in site.years:
-        outputs += _paginated(site, "year", year.url, year.posts, per_page, Listing("year", year=year.year), f"Posts from {year.year}")
+        outputs += paginated("year", year.url, year.posts, Listing("year", year=year.year), f"Posts from {year.year}")
     for kind, taxonomies, plural, index_title in (
         ("tag", site.tags, "tags", "Topics"),
         ("category", site.categories, "categories", "Categories"),
@@ -180,11 +211,10 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         if not taxonomies:
             continue
         index_url = site.index_url(kind)
-        head = Head(f"{index_title} · {config.title}", f"{index_title} on {config.title}.", site.absolute(index_url))
+        head = Head(f"{index_title} · {config.title}", f"{index_title} on {config.title}.", site.absolute(index_url), feeds=site_links)
         add(Output(path_of(index_url), index_url, plural, (f"{plural}.html", "terms.html"), head=head))
         for taxonomy in taxonomies:
-            title = _taxonomy_title(taxonomy)
-            outputs += _paginated(site, kind, taxonomy.term.url, taxonomy.posts, per_page, Listing(kind, taxonomy.term), title)
+            outputs += paginated(kind, taxonomy.term.url, taxonomy.posts, Listing(kind, taxonomy.term), _taxonomy_title(taxonomy))
 
     for feed in feeds:
         for format in feed.formats:
@@ -194,17 +224,17 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         f"Follow {config.title} · Subscribe",
         f"Every way to get news and offers from {config.business_name}: feed readers, podcast apps, email and social.",
         site.absolute("/subscribe/"),
+        feeds=site_links,
     )
     add(Output("subscribe/index.html", "/subscribe/", "subscribe", ("subscribe.html",), head=subscribe_head))
     add(Output("feeds.opml", "/feeds.opml", "opml", ("feeds.opml",)))
-    add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), noindex=True)))
+    add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), noindex=True, feeds=site_links)))
     private = tuple(o.url for o in outputs if o.kind in ("offer-links", "qr"))
     add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",), entries=private))
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(outputs)))
 
-    outputs = _with_feed_links(outputs, feeds)
     if cache is not None:
-        cache.heads = heads
+        cache.plan_parts = parts
         previous = cache.outputs
         outputs = [earlier if _same(earlier := previous.get(o.path), o) else o for o in outputs]
         cache.outputs = {o.path: o for o in outputs}
@@ -217,29 +247,20 @@ def _same(earlier: Output | None, output: Output) -> bool:
 
     == first: it runs in C and is implied by same_value, so most changed outputs fail fast.
     """
-    return earlier is not None and earlier == output and same_value(earlier, output)
+    return earlier is output or (earlier is not None and earlier == output and same_value(earlier, output))
 
 
-def _with_feed_links(outputs: list[Output], feeds: tuple[Feed, ...]) -> list[Output]:
-    """Every HTML page links the site-wide channels; a topic's pages (and /offers/) link the topic's too."""
-    def links(feed: Feed) -> list[FeedLink]:
-        return [FeedLink(feed.title + ("" if format == "rss" or len(feed.formats) == 1 else f" ({format.upper()})"), MEDIA_TYPES[format], feed.url(format)) for format in feed.formats]
+def _links(feed: Feed) -> tuple[FeedLink, ...]:
+    """A channel's autodiscovery links, one per format."""
+    return tuple(
+        FeedLink(feed.title + ("" if format == "rss" or len(feed.formats) == 1 else f" ({format.upper()})"), MEDIA_TYPES[format], feed.url(format))
+        for format in feed.formats
+    )
 
-    site_wide = [link for feed in feeds if feed.kind in ("site", "podcast") for link in links(feed)]
-    by_page = {(feed.kind, feed.page_url): feed for feed in feeds if feed.kind in ("tag", "category", "author", "offers")}
-    topic_links = {id(feed): links(feed) for feed in by_page.values()}  # once per channel, not per page
-    result = []
-    for output in outputs:
-        if output.head is not None:
-            topic_kind = "offers" if output.kind == "offers" else output.kind
-            topic = by_page.get((topic_kind, output.paginator.base_url if output.paginator else output.url))
-            extra = topic_links[id(topic)] if topic else []
-            h = output.head  # direct constructor calls: dataclasses.replace costs ~10x more, per page
-            head = Head(h.title, h.description, h.canonical, h.image, h.og_type, h.noindex, h.jsonld, h.published, h.modified, tuple(extra + site_wide))
-            o = output
-            output = Output(o.path, o.url, o.kind, o.templates, o.item, o.paginator, head, o.source_path, o.entries, o.format)
-        result.append(output)
-    return result
+
+def _linked(head: Head, links: tuple[FeedLink, ...]) -> Head:
+    """head with these autodiscovery links."""
+    return dataclasses.replace(head, feeds=links)
 
 
 def _taxonomy_title(taxonomy: Taxonomy) -> str:
@@ -255,7 +276,9 @@ def _item_output(item: Item, kind: str, head: Head) -> Output:
     return Output(path_of(item.url), item.url, kind, templates, item=item, head=head, source_path=item.source_path)
 
 
-def _paginated(site: Site, kind: str, base_url: str, posts: tuple[Post, ...], per_page: int, item: Any, title: str) -> list[Output]:
+def _paginated(
+    site: Site, kind: str, base_url: str, posts: tuple[Post, ...], per_page: int, item: Any, title: str, links: tuple[FeedLink, ...]
+) -> list[Output]:
     """The pages of one list; each slice is taken once, so a list of N posts costs O(N)."""
     total = max(1, -(-len(posts) // per_page))
     outputs = []
@@ -264,7 +287,7 @@ def _paginated(site: Site, kind: str, base_url: str, posts: tuple[Post, ...], pe
         url = paginator.url_of(number)
         page_title = title if number == 1 else f"{title}, page {number}"
         description = _taxonomy_description(site, item, title)
-        head = Head(f"{page_title} · {site.config.title}", description, site.absolute(url))
+        head = Head(f"{page_title} · {site.config.title}", description, site.absolute(url), feeds=links)
         outputs.append(Output(path_of(url), url, kind, (f"{kind}.html", "list.html"), item=item, paginator=paginator, head=head))
     return outputs
 
