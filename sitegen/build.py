@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,10 +89,12 @@ def build(
             cache.environments = {key: env}
     known = cache.written.setdefault(str(output_dir.resolve()), {}) if cache is not None else None
 
+    folder = os.fspath(output_dir)
+
     def intact(path: str) -> bool:
         """Whether the output file is as we wrote it (size and time), so its bytes need not be rendered."""
         try:
-            stat = (output_dir / path).stat()
+            stat = os.stat(os.path.join(folder, path))
         except OSError:
             return False
         return known is not None and known.get(path) == (stat.st_size, stat.st_mtime_ns)

@@ -199,8 +199,8 @@ class Document:
     """How many words the body has."""
     description: str
     """The summary as plain text, for meta descriptions."""
-    text: str
-    """The file's text, for finding lines of things reported later."""
+    digest: bytes
+    """Hash of the file's bytes: what the Document was made of, with its path, kind and the time zone."""
 
     @property
     def content_path(self) -> str:
@@ -212,10 +212,17 @@ class Document:
         """The slug: front matter's, else the file name's."""
         return self.meta.slug or self.file_slug
 
-    def line_of(self, needle: str) -> int | None:
-        """The first line of the file containing `needle` (1-based)."""
-        index = self.text.find(needle)
-        return None if index < 0 else self.text.count("\n", 0, index) + 1
+    def line_of(self, root: Path, needle: str) -> int | None:
+        """The first line of the file (under the site root) containing `needle` (1-based), for messages.
+
+        Read again when needed rather than kept: a Document is cached and sent between processes.
+        """
+        try:
+            text = (root / self.source_path).read_text(encoding="utf-8-sig", errors="replace")
+        except OSError:
+            return None
+        index = text.find(needle)
+        return None if index < 0 else text.count("\n", 0, index) + 1
 
 
 @dataclass(frozen=True)
@@ -240,6 +247,8 @@ class Content:
     """What could not be read; later steps add theirs, so one build reports everything."""
     unreadable: frozenset[str] = frozenset()
     """Paths under content/ of files with problems (links to them are not reported again)."""
+    root: Path = Path()
+    """The site folder the files were read from."""
 
 
 def read_content(
@@ -303,7 +312,7 @@ def read_content(
     if cache is not None:  # keep only what is still there, so the cache does not grow with every edit
         cache.documents = seen
     static = tuple(find_static(content_root / STATIC_DIR, STATIC_DIR, f"{CONTENT_DIR}/{STATIC_DIR}"))
-    return Content(tuple(documents), static, tuple(problems), frozenset(unreadable))
+    return Content(tuple(documents), static, tuple(problems), frozenset(unreadable), root)
 
 
 _SETTLED_NS = 2_000_000_000
@@ -374,7 +383,8 @@ def read_document(data: bytes, source_path: str, kind: str, config: Settings, re
     file_slug = slug_from_filename(source_path.rsplit("/", 1)[-1], kind)
     words = len(plain_text(rendered.html).split())
     description = plain_text(summary_html, DESCRIPTION_LENGTH)
-    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, text)
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, digest)
 
 
 def decode(data: bytes, source_path: str) -> str:

@@ -113,6 +113,11 @@ class Fingerprinter:
         if earlier is not None and earlier[0] is value:
             self._memo[id(value)] = earlier
             return earlier[1]
+        origin = getattr(value, "origin", None)
+        if type(origin) is bytes:  # what it was made of stands for it (model.Item.origin)
+            result = hashlib.blake2b(type(value).__qualname__.encode() + b"\0origin" + origin, digest_size=16).digest()
+            self._memo[id(value)] = (value, result)
+            return result
         how = getattr(type(value), "_fingerprint_whole", None)
         if how:
             if how == "long_text":  # long strings (bodies) stand in by their memoised digest

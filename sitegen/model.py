@@ -74,6 +74,9 @@ class Item:
     template: str | None
     draft: bool
     extra: dict[str, Any] = field(hash=False, compare=True)
+    origin: bytes | None = field(default=None, compare=False, repr=False)
+    """A digest of everything the item was made of (its file's bytes, the settings, its links' targets):
+    equal origins make equal items, so fingerprints use it instead of reading the whole item."""
 
 
 @whole(long_text=True)

@@ -14,7 +14,7 @@ from .cache import Cache
 from .content import StaticFile
 from .errors import Problem, raise_if
 from .feeds import MEDIA_TYPES, Feed
-from .fingerprint import same_value, whole
+from .fingerprint import Fingerprinter, same_value, whole
 from .model import Author, Item, Offer, Page, Post, Site, Taxonomy, Term
 
 
@@ -123,6 +123,8 @@ class Plan:
     static: tuple[StaticFile, ...]
     feeds: tuple[Feed, ...] = ()
     """Every channel, site-wide first."""
+    owns: dict[str, bytes] = field(default_factory=dict, compare=False)
+    """Output path -> a digest of all it is made of, where the plan knows (else render digests the Output)."""
 
     @property
     def channels(self) -> dict[str, Feed]:
@@ -148,13 +150,24 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     earlier = cache.plan_parts if cache is not None else {}
     parts: dict[tuple, tuple] = {}
 
-    def reuse(key: tuple, inputs: tuple, make: Callable[[], Any]) -> Any:
+    fingerprint = Fingerprinter(cache.strings, cache.digests) if cache is not None else Fingerprinter()
+    owns: dict[str, bytes] = {}
+
+    def reuse(key: tuple, inputs: tuple, make: Callable[[], Any], made_of: Callable[[Output], tuple] | None = None) -> Any:
         """make(), or what it made last build from the same inputs: unchanged parts keep their identity,
-        so a rebuild compares, digests and renders only what changed."""
+        so a rebuild compares, digests and renders only what changed.
+
+        made_of: make() makes an Output or a list of them, and made_of(output) is all that output is
+        made of; its digest is the output's fingerprint (Plan.owns), far cheaper than the Output's.
+        """
         known = earlier.get(key)
         if known is None or len(known[0]) != len(inputs) or not all(map(same_value, known[0], inputs)):
-            known = (inputs, make())
+            made = make()
+            digests = tuple(fingerprint(made_of(o)) for o in _as_list(made)) if made_of else ()
+            known = (inputs, made, digests)
         parts[key] = known
+        for output, digest in zip(_as_list(known[1]) if made_of else (), known[2], strict=True):
+            owns[output.path] = digest
         return known[1]
 
     # Autodiscovery links: every HTML page links the site-wide channels; a topic's pages (and
@@ -171,11 +184,8 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         return topic_links.get((kind, page_url), site_links)
 
     def item_output(item: Item, kind: str, make_head) -> Output:
-        return reuse(
-            (kind, item.source_path),
-            (item, settings_key, site_links),
-            lambda: _item_output(item, kind, _linked(make_head(site, item), site_links)),
-        )
+        key, inputs = (kind, item.source_path), (item, settings_key, site_links)
+        return reuse(key, inputs, lambda: _item_output(item, kind, _linked(make_head(site, item), site_links)), lambda _: (key, inputs))
 
     add = outputs.append
 
@@ -194,10 +204,13 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
 
     def paginated(kind: str, base_url: str, posts: tuple[Post, ...], item: Any, title: str) -> list[Output]:
         topic = links(kind, base_url)
+        key = ("list", kind, base_url)
         return reuse(
-            ("list", base_url),
+            key,
             (settings_key, topic, item, title, *posts),
             lambda: _paginated(site, kind, base_url, posts, per_page, item, title, topic),
+            # a page is made of the list's settings and its own posts: one post changing changes only its page
+            lambda o: (key, settings_key, topic, item, title, len(posts), o.paginator.number, o.paginator.items),
         )
 
     outputs += paginated("archive", "/archive/", site.posts, Listing("archive"), "All posts")
@@ -239,7 +252,11 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         outputs = [earlier if _same(earlier := previous.get(o.path), o) else o for o in outputs]
         cache.outputs = {o.path: o for o in outputs}
     _check_paths(outputs, static)
-    return Plan(tuple(outputs), static, feeds)
+    return Plan(tuple(outputs), static, feeds, owns)
+
+
+def _as_list(made: Output | list[Output]) -> list[Output] | tuple[Output]:
+    return made if isinstance(made, list) else (made,)
 
 
 def _same(earlier: Output | None, output: Output) -> bool:

@@ -258,7 +258,8 @@ def render_all(
     for number, output in enumerate(plan.outputs):
         if progress is not None and number % 200 == 0:
             progress("checking", number, total)
-        own = owns[output.path] = fingerprint((output, output.item.entries if output.kind == "feed" else ()))
+        own = plan.owns.get(output.path) or fingerprint((output, output.item.entries if output.kind == "feed" else ()))
+        owns[output.path] = own
         record = cache.renders.get(output.path)
         if (
             record

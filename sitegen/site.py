@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from urllib.parse import urlsplit
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from .cache import Cache
 from .config import Settings
@@ -46,6 +48,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
     authors = _authors(config)
     posts, pages, offers = [], [], []
     settings_key = config.model_dump_json()
+    settings_digest = hashlib.blake2b(settings_key.encode(), digest_size=16).digest()
     previous = cache.items if cache is not None else {}
     made: dict[str, tuple] = {}
     for document in built:
@@ -70,8 +73,10 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
             made[document.source_path] = known
             (posts if isinstance(item, Post) else pages if isinstance(item, Page) else offers).append(item)
             continue
-        content_html = _resolve_links(config.base_url, document, document.rendered.html, urls, skipped, content.unreadable, problems)
-        summary_html = _resolve_links(config.base_url, document, document.summary_html, urls, skipped, content.unreadable, problems, report=False)
+        url = urls[document.content_path]
+        origin = (document.source_path, document.kind, document.digest, settings_digest, targets, expired, url)
+        content_html = _resolve_links(config.base_url, document, document.rendered.html, urls, skipped, content, problems)
+        summary_html = _resolve_links(config.base_url, document, document.summary_html, urls, skipped, content, problems, report=False)
         common = dict(
             source_path=document.source_path,
             slug=document.slug,
@@ -85,6 +90,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
             template=document.meta.template,
             draft=document.meta.draft,
             extra=document.meta.extra,
+            origin=hashlib.blake2b(repr(origin).encode(), digest_size=16).digest(),
         )
         meta = document.meta
         if isinstance(meta, PostMeta):
@@ -103,7 +109,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
     posts.sort(key=lambda p: (p.date, p.slug), reverse=True)
     pages.sort(key=lambda p: (p.menu is None, p.menu or 0, p.slug))
     offers.sort(key=lambda o: o.slug)
-    _check_offer_references(posts, content.documents, built, problems)
+    _check_offer_references(posts, content.root, content.documents, built, problems)
     raise_if(problems)
 
     tags = _group(posts, "tag", lambda p: p.tags)
@@ -203,7 +209,7 @@ def _resolve_links(
     html: str,
     urls: dict[str, str],
     skipped: dict[str, Document],
-    unreadable: frozenset[str],
+    content: Content,
     problems: list[Problem],
     report: bool = True,
 ) -> str:
@@ -214,7 +220,7 @@ def _resolve_links(
         target = match.group("target")
         if target in urls:
             return f'{match.group("attr")}="{urls[target]}{match.group("fragment") or ""}"'
-        if report and target not in unreadable:
+        if report and target not in content.unreadable:
             if target in skipped:
                 why = "it is a draft" if skipped[target].meta.draft else "it is scheduled for later"
                 message = f"link to '{target}' points to a file that is not built ({why})"
@@ -222,7 +228,7 @@ def _resolve_links(
             else:
                 message = f"link to '{target}' has no target"
                 hint = did_you_mean(target, [*urls, *skipped])
-            problems.append(Problem(document.source_path, document.line_of(target.rsplit("/", 1)[-1]), None, message, hint))
+            problems.append(Problem(document.source_path, document.line_of(content.root, target.rsplit("/", 1)[-1]), None, message, hint))
         return f'{match.group("attr")}="#"'
 
     html = INTERNAL_LINK.sub(replace, html)
@@ -319,7 +325,7 @@ def _offer(meta: OfferMeta, common: dict, options: BuildOptions) -> Offer:
     )
 
 
-def _check_offer_references(posts: list[Post], all_documents: tuple[Document, ...], built: list[Document], problems: list[Problem]) -> None:
+def _check_offer_references(posts: list[Post], root: Path, all_documents: tuple[Document, ...], built: list[Document], problems: list[Problem]) -> None:
     """A post may promote any offer that exists, built yet or not (its card shows while the offer is current)."""
     slugs = {d.slug for d in all_documents if d.kind == "offer"}
     by_path = {d.source_path: d for d in built}
@@ -329,7 +335,7 @@ def _check_offer_references(posts: list[Post], all_documents: tuple[Document, ..
             problems.append(
                 Problem(
                     post.source_path,
-                    document.line_of("offer:"),
+                    document.line_of(root, "offer:"),
                     "offer",
                     f"no offer has the slug '{post.offer_slug}'",
                     did_you_mean(post.offer_slug, slugs) or (f"expected one of: {', '.join(sorted(slugs))}" if slugs else None),

@@ -43,14 +43,15 @@ def write_site(
     known = known if known is not None else {}
     written: list[str] = []
     unchanged = 0
+    folder = os.fspath(output_dir)
     for path, data in sorted(rendered.items()):
-        target = output_dir / path
         if data is None:  # unchanged, and the caller checked the file is intact
             unchanged += 1
             continue
+        target = os.path.join(folder, path)
         if path in reused and path in known:
             try:
-                stat = target.stat()
+                stat = os.stat(target)
                 if (stat.st_size, stat.st_mtime_ns) == known[path]:
                     unchanged += 1
                     continue
@@ -75,7 +76,7 @@ def write_site(
     return WriteReport(tuple(written), unchanged, tuple(removed))
 
 
-def write_if_changed(target: Path, data: bytes) -> tuple[bool, os.stat_result]:
+def write_if_changed(target: Path | str, data: bytes) -> tuple[bool, os.stat_result]:
     """Write data to target atomically (temporary file + rename) unless it already holds those bytes.
 
     Returns whether it wrote, and the file's status after. Plain os calls: a cold build writes
