@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import posixpath
 from collections.abc import Callable
@@ -180,12 +181,14 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         if feed.kind in ("tag", "category", "author", "offers")
     }
 
+    shared = fingerprint((settings_key, site_links))  # what every item output is made of besides its item
+
     def links(kind: str, page_url: str) -> tuple[FeedLink, ...]:
         return topic_links.get((kind, page_url), site_links)
 
     def item_output(item: Item, kind: str, make_head) -> Output:
         key, inputs = (kind, item.source_path), (item, settings_key, site_links)
-        return reuse(key, inputs, lambda: _item_output(item, kind, _linked(make_head(site, item), site_links)), lambda _: (key, inputs))
+        return reuse(key, inputs, lambda: _item_output(item, kind, _linked(make_head(site, item), site_links)), lambda _: (key, item, shared))
 
     add = outputs.append
 
@@ -205,12 +208,17 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     def paginated(kind: str, base_url: str, posts: tuple[Post, ...], item: Any, title: str) -> list[Output]:
         topic = links(kind, base_url)
         key = ("list", kind, base_url)
+
+        @functools.cache
+        def shared_by_pages() -> bytes:
+            return fingerprint((key, settings_key, topic, item, title, len(posts)))
+
+        # A page is made of what the whole list shares and its own posts: one post changing changes only its page.
         return reuse(
             key,
             (settings_key, topic, item, title, *posts),
             lambda: _paginated(site, kind, base_url, posts, per_page, item, title, topic),
-            # a page is made of the list's settings and its own posts: one post changing changes only its page
-            lambda o: (key, settings_key, topic, item, title, len(posts), o.paginator.number, o.paginator.items),
+            lambda o: (shared_by_pages(), o.paginator.number, o.paginator.items),
         )
 
     outputs += paginated("archive", "/archive/", site.posts, Listing("archive"), "All posts")

@@ -248,6 +248,13 @@ def render_all(
             values[read] = fingerprint(_read_value(read, site, plan, env, available))
         return values[read]
 
+    pairs: dict[tuple, tuple] = {}
+
+    def pair(read: tuple) -> tuple[tuple, bytes]:
+        """(read, its digest now), one object for all outputs: the saved cache is smaller and loads faster."""
+        digest = current(read)
+        return pairs.setdefault((read, digest), (read, digest))
+
     rendered: dict[str, bytes | None] = {}
     problems: list[Problem] = []
     view = SiteView(site)
@@ -300,7 +307,7 @@ def render_all(
         path = plan.outputs[number].path
         rendered[path] = data
         fresh.append(path)
-        records[path] = RenderRecord(global_key, owns[path], tuple((r, current(r)) for r in sorted(reads, key=repr)), data)
+        records[path] = RenderRecord(global_key, owns[path], tuple(pair(r) for r in sorted(reads, key=repr)), data)
     raise_if(problems)
     cache.renders = records  # only outputs that still exist
     cache.strings = fingerprint.strings

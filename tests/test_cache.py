@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import time
 
 from sitegen.cache import CACHE_DIR, CACHE_FILE, cache_versions
 
@@ -98,4 +100,38 @@ def test_deleting_the_cache_is_safe(make_site, tmp_path):
     (root / CACHE_DIR).rmdir()
     result = build_cli(root)
     assert result.stderr == "" and "0 written" in result.stdout
+    assert tree(root / "output") == cold_tree(root, tmp_path)
+
+
+def test_no_change_rebuild_leaves_the_cache_file_alone(make_site):
+    root = make_site(corpus(10))
+    build_cli(root)
+    build_cli(root)  # the first rebuild may still record file status (see test below)
+    cache_file = root / CACHE_DIR / CACHE_FILE
+    before = cache_file.stat().st_mtime_ns
+    build_cli(root)
+    assert cache_file.stat().st_mtime_ns == before
+    path = root / "content/posts/2025-06-06-post-5.md"
+    path.write_text(path.read_text().replace("Some *text*", "Other *text*"))
+    build_cli(root)
+    assert cache_file.stat().st_mtime_ns != before
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(make_site, tmp_path):
+    """File status stands for a file's bytes only while size, times and inode all match (as git's index)."""
+    root = make_site(corpus(10))
+    path = root / "content/posts/2025-06-06-post-5.md"
+    time.sleep(2.1)  # status is trusted only once a file is 2 s old (file times are coarse)
+    build_cli(root)
+    with (root / CACHE_DIR / CACHE_FILE).open("rb") as file:
+        pickle.load(file)
+        assert "content/posts/2025-06-06-post-5.md" in pickle.load(file)["stats"]  # the next build trusts it
+    status = os.stat(path)
+    text = path.read_text()
+    edited = text.replace("Some *text*", "Sume *text*")
+    assert len(edited) == len(text)
+    path.write_text(edited)
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))  # same size and mtime; only ctime moves
+    build_cli(root)
+    assert b"Sume <em>text</em>" in (root / "output/posts/post-5/index.html").read_bytes()
     assert tree(root / "output") == cold_tree(root, tmp_path)
