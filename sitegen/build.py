@@ -84,7 +84,7 @@ def build(
     key = (root.resolve(), theme.root.resolve(), template_files(root, theme))
     env = cache.environments.get(key) if cache is not None else None
     if env is None:
-        env = make_environment(root, theme)
+        env = make_environment(root, theme, cache.folder if cache is not None else None)
         if cache is not None:
             cache.environments = {key: env}
     known = cache.written.setdefault(str(output_dir.resolve()), {}) if cache is not None else None

@@ -53,6 +53,8 @@ class Cache:
     """Output folder -> path -> (size, mtime_ns) of each file written there, to skip re-reading them."""
     strings: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     """Digests of long strings (post bodies) by object, handed from one build's fingerprints to the next."""
+    folder: Path | None = None
+    """Where the cache is saved, if it is (compiled templates are kept there too)."""
     loaded: dict[str, Any] | None = field(default=None, repr=False)
     """What load_cache() read (inner dicts copied): save_cache() writes nothing when that is still the state."""
     environments: dict[tuple, Any] = field(default_factory=dict)
@@ -93,14 +95,14 @@ def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
         with path.open("rb") as file:
             header = pickle.load(file)
             if not isinstance(header, dict) or header != cache_versions():
-                return Cache(), (f"{path}: made by other versions ({_describe(header)}); rebuilding it",)
+                return Cache(folder=folder), (f"{path}: made by other versions ({_describe(header)}); rebuilding it",)
             state = pickle.load(file)
-        cache = Cache(**{name: state[name] for name in _SAVED})
+        cache = Cache(**{name: state[name] for name in _SAVED}, folder=folder)
         cache.loaded = _snapshot(cache)
     except FileNotFoundError:
-        return Cache(), ()
+        return Cache(folder=folder), ()
     except Exception as error:  # noqa: BLE001 - a cache must never break a build: any damage means "start over"
-        return Cache(), (f"{path}: unreadable ({type(error).__name__}: {error}); ignoring it and rebuilding",)
+        return Cache(folder=folder), (f"{path}: unreadable ({type(error).__name__}: {error}); ignoring it and rebuilding",)
     return cache, ()
 
 

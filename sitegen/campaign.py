@@ -6,8 +6,6 @@ import io
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import segno
-
 from .model import Offer, Site
 
 
@@ -51,6 +49,8 @@ def qr_link(offer: Offer) -> str:
 
 def render_qr(offer: Offer, kind: str) -> bytes:
     """The QR code of the offer's qr link as 'svg' or 'png' (deterministic bytes)."""
+    import segno  # here: only offers' QR codes need it
+
     code = segno.make(qr_link(offer), error="m", micro=False)
     buffer = io.BytesIO()
     if kind == "svg":

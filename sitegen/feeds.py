@@ -7,10 +7,8 @@ import json
 import mimetypes
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
-
-from feedgen.feed import FeedGenerator
-from lxml import etree
 
 from .cache import Cache
 from .campaign import tagged
@@ -19,6 +17,9 @@ from .fingerprint import whole
 from .markdown import plain_text
 from .model import Offer, Page, Post, Site, Taxonomy
 from .text import format_date, format_money
+
+if TYPE_CHECKING:  # feedgen and lxml are imported when a feed is rendered: most rebuilds render none
+    from feedgen.feed import FeedGenerator
 
 FORMATS = ("atom", "rss", "json")
 FILE_NAMES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
@@ -357,6 +358,8 @@ def render_feed(site: Site, feed: Feed, format: str) -> bytes:
 def _generator(site: Site, feed: Feed, format: str) -> FeedGenerator:
     config = site.config
     self_url = site.absolute(feed.url(format))
+    from feedgen.feed import FeedGenerator
+
     fg = FeedGenerator()
     fg.load_extension("media")
     fg.load_extension("dc", atom=False, rss=True)  # RSS <author> needs an email; dc:creator carries a name
@@ -432,6 +435,8 @@ def _fix_atom_entry_links(data: bytes, feed: Feed) -> bytes:
     <link> element before its attributes are read, so every entry link comes out bare and an
     enclosure reads as a second alternate link.
     """
+    from lxml import etree
+
     root = etree.fromstring(data)
     for element, entry in zip(root.iterfind(f"{{{_ATOM_NS}}}entry"), feed.entries, strict=True):
         for link in element.iterfind(f"{{{_ATOM_NS}}}link"):
@@ -444,6 +449,8 @@ def _fix_atom_entry_links(data: bytes, feed: Feed) -> bytes:
 
 def _add_rss_hub(data: bytes, hub: str) -> bytes:
     """feedgen's RSS keeps only the self link; WebSub also needs rel="hub" (WebSub section 4)."""
+    from lxml import etree
+
     root = etree.fromstring(data)
     channel = root.find("channel")
     link = etree.Element(f"{{{_ATOM_NS}}}link", href=hub, rel="hub")

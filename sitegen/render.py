@@ -71,8 +71,15 @@ def theme_static(theme: Theme, site_static: tuple[StaticFile, ...]) -> tuple[Sta
     return tuple(merged[path] for path in sorted(merged))
 
 
-def make_environment(site_root: Path, theme: Theme) -> jinja2.Environment:
-    """Site templates override the theme's by name; '!theme/x.html' always reaches the theme's own."""
+TEMPLATE_CACHE = "templates"
+"""Compiled templates, in the cache folder: a new process need not compile them again."""
+
+
+def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = None) -> jinja2.Environment:
+    """Site templates override the theme's by name; '!theme/x.html' always reaches the theme's own.
+
+    With a cache folder, compiled templates are kept in it (Jinja checks each against its source).
+    """
     theme_loader = jinja2.FileSystemLoader(theme.root / TEMPLATES_DIR)
     loader = jinja2.ChoiceLoader(
         [
@@ -88,11 +95,20 @@ def make_environment(site_root: Path, theme: Theme) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(cache_folder / TEMPLATE_CACHE) if cache_folder is not None else None,
     )
     # Where template files are named from in messages: the site, or the themes' parent folder.
     env.sitegen_roots = (site_root, theme.root.parent.parent)  # type: ignore[attr-defined]
     env.filters.update(rel=_rel, date=format_date, moment=format_moment, money=format_money, isodate=lambda d: d.isoformat())
     return env
+
+
+def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only site folder: compile every time
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 @jinja2.pass_context
