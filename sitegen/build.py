@@ -17,7 +17,7 @@ from .ping import read_pending, write_pending
 from .plan import Plan, plan_outputs
 from .render import Theme, load_theme, make_environment, render_all, template_files, theme_static
 from .site import BuildOptions, build_site
-from .write import WriteReport, write_site
+from .write import Stager, WriteReport, write_site
 
 OUTPUT_DIR = "output"
 
@@ -99,9 +99,15 @@ def build(
             return False
         return known is not None and known.get(path) == (stat.st_size, stat.st_mtime_ns)
 
-    rendered = render_all(env, site, plan, cache, intact, progress, jobs)
-    reused = frozenset(rendered.rendered) - frozenset(rendered.fresh)
-    report = write_site(output_dir, rendered.rendered, plan.static, reused=reused, known=known)
+    # Render workers write their outputs beside the output folder; write_site moves them in.
+    stager = Stager.beside(output_dir) if jobs > 1 else None
+    try:
+        rendered = render_all(env, site, plan, cache, intact, progress, jobs, stager.place if stager else None)
+        reused = frozenset(rendered.rendered) - frozenset(rendered.fresh)
+        report = write_site(output_dir, rendered.rendered, plan.static, reused=reused, known=known)
+    finally:
+        if stager is not None:
+            stager.remove()
     changed_feeds = changed_feed_urls(site, plan, report)
     if site.config.websub_hub and changed_feeds:
         write_pending(root, [*read_pending(root), *changed_feeds])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import collections.abc
 import contextvars
+import functools
 import importlib.resources
 from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from . import __version__
 from .cache import Cache, RenderRecord
@@ -100,6 +102,7 @@ def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = 
     # Where template files are named from in messages: the site, or the themes' parent folder.
     env.sitegen_roots = (site_root, theme.root.parent.parent)  # type: ignore[attr-defined]
     env.filters.update(rel=_rel, date=format_date, moment=format_moment, money=format_money, isodate=lambda d: d.isoformat())
+    env.globals["partial"] = _partial
     return env
 
 
@@ -131,6 +134,37 @@ def _record(read: tuple) -> None:
     reads = _reads.get()
     if reads is not None:
         reads.add(read)
+
+
+_partials: contextvars.ContextVar[dict | None] = contextvars.ContextVar("sitegen_partials", default=None)
+
+
+@jinja2.pass_context
+def _partial(context: jinja2.runtime.Context, name: str, **variables) -> Markup:
+    """partial(name, **variables): template `name` rendered with only these variables (and site, config).
+
+    Rendered once per build for the same variables (Hugo's partialCached): a post's card appears on
+    a dozen list pages but is made once. Values other than text and numbers count by identity.
+    What the fragment reads is recorded for every page that shows it.
+    """
+    memo = _partials.get()
+    key = (name, tuple(sorted((k, v if isinstance(v, (str, int, float, bool, type(None))) else ("id", id(v))) for k, v in variables.items())))
+    known = memo.get(key) if memo is not None else None
+    if known is None:
+        reads: set = set()
+        token = _reads.set(reads)
+        try:
+            template = context.environment.get_template(name)
+            html = Markup(template.render({"site": context.get("site"), "config": context.get("config"), **variables}))
+        finally:
+            _reads.reset(token)
+        known = (html, frozenset(reads), tuple(variables.values()))  # holding the values keeps their ids unique
+        if memo is not None:
+            memo[key] = known
+    outer = _reads.get()
+    if outer is not None:
+        outer.update(known[1])
+    return known[0]
 
 
 class SiteView:
@@ -229,8 +263,8 @@ def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment, av
 class RenderReport:
     """What render_all() made."""
 
-    rendered: dict[str, bytes | None]
-    """Every output's bytes, by path (None: unchanged, and intact in the output folder)."""
+    rendered: dict[str, object]
+    """Every output's bytes, by path (None: unchanged, and intact in the output folder; else what place() returned)."""
     fresh: tuple[str, ...]
     """Paths rendered this time (the rest came from the cache unchanged)."""
     processes: int = 1
@@ -245,12 +279,15 @@ def render_all(
     intact: Callable[[str], bool] = lambda path: False,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
+    place: Callable[[str, bytes], object] | None = None,
 ) -> RenderReport:
     """Render every output, reusing a cached rendering when nothing it read has changed.
 
     A rendering loaded from disk has no bytes: it is reused only when intact(path) says the
     output file still holds them, and then its value in RenderReport.rendered is None.
-    With jobs > 1, outputs to render are rendered across processes; the bytes are the same.
+    With jobs > 1, outputs to render are rendered across processes; the bytes are the same. There,
+    place(path, bytes) (write.Stager.place) writes each output from its worker, and what it returns
+    stands for the bytes in RenderReport.rendered: the bytes need not travel back to this process.
     Collects every problem, then raises them together.
     """
     cache = cache if cache is not None else Cache()
@@ -296,18 +333,23 @@ def render_all(
         else:
             stale.append(number)
 
-    def render_one(number: int) -> tuple[bytes | None, tuple, tuple[Problem, ...]]:
+    def render_one(number: int, place: Callable[[str, bytes], object] | None = None) -> tuple[object, tuple, tuple[Problem, ...]]:
         """Render one output, recording what it read (runs in a worker process, or here)."""
         reads: set = set()
         token = _reads.set(reads)
+        memo_token = _partials.set(partials)
         try:
-            return render_output(env, site, plan, plan.outputs[number], view), tuple(reads), ()
+            output = plan.outputs[number]
+            data = render_output(env, site, plan, output, view)
+            return (place(output.path, data) if place is not None else data), tuple(reads), ()
         except SitegenError as error:
             return None, (), error.problems
         finally:
+            _partials.reset(memo_token)
             _reads.reset(token)
 
-    results = run_parallel(render_one, stale, jobs)
+    partials: dict = {}  # partial() renderings of this build (each worker process fills its own)
+    results = run_parallel(functools.partial(render_one, place=place), stale, jobs)
     processes = min(jobs, len(stale) // MINIMUM_PER_WORKER) if results is not None else 1
     if results is None:
         results = []
@@ -323,7 +365,8 @@ def render_all(
         path = plan.outputs[number].path
         rendered[path] = data
         fresh.append(path)
-        records[path] = RenderRecord(global_key, owns[path], tuple(pair(r) for r in sorted(reads, key=repr)), data)
+        kept = data if isinstance(data, bytes) else None  # else written by a worker: the file holds the bytes
+        records[path] = RenderRecord(global_key, owns[path], tuple(pair(r) for r in sorted(reads, key=repr)), kept)
     raise_if(problems)
     cache.renders = records  # only outputs that still exist
     cache.strings = fingerprint.strings

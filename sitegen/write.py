@@ -14,6 +14,88 @@ MANIFEST = ".sitegen-manifest.json"
 
 
 @dataclass(frozen=True)
+class Staged:
+    """An output a render worker already wrote: to the staging folder, or found in place with the same bytes."""
+
+    staged: str | None
+    """The staged file, moved into place by write_site(); None when the output folder holds these bytes already."""
+    size: int
+    mtime_ns: int
+
+
+class Stager:
+    """Lets render workers write their outputs in parallel, without touching the output folder before the
+    build succeeds: each output goes to a private staging folder beside it, and write_site() moves it in.
+
+    Renaming within one file system is atomic and cheap; when the output folder is on another file
+    system than its parent (a mount point), use no Stager: the bytes come back and are written there.
+    """
+
+    def __init__(self, output_dir: Path):
+        self.output = os.fspath(output_dir)
+        self.folder = os.path.join(os.path.dirname(os.path.abspath(self.output)), f".{os.path.basename(self.output)}.staging-{os.getpid()}")
+        self._made: set[str] = set()
+
+    @classmethod
+    def beside(cls, output_dir: Path) -> "Stager | None":
+        """A Stager for output_dir, or None when staging beside it cannot be renamed into it."""
+        stager = cls(output_dir)
+        parent = os.path.dirname(stager.folder)
+        _remove_abandoned(parent, f".{os.path.basename(stager.output)}.staging-")
+        try:
+            if os.path.isdir(stager.output) and os.stat(stager.output).st_dev != os.stat(parent).st_dev:
+                return None
+            os.makedirs(stager.folder)
+        except OSError:
+            return None
+        return stager
+
+    def place(self, path: str, data: bytes) -> Staged:
+        """Stage one output (in a worker process): unless the output folder already holds exactly these bytes."""
+        target = os.path.join(self.output, path)
+        try:
+            status = os.stat(target)
+            if status.st_size == len(data):
+                with open(target, "rb") as file:
+                    if file.read() == data:
+                        return Staged(None, status.st_size, status.st_mtime_ns)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        staged = os.path.join(self.folder, path)
+        folder = os.path.dirname(staged)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        with open(staged, "wb") as file:
+            file.write(data)
+            file.flush()
+            status = os.fstat(file.fileno())
+        os.chmod(staged, 0o644)
+        return Staged(staged, status.st_size, status.st_mtime_ns)
+
+    def remove(self) -> None:
+        """Delete the staging folder and whatever is left in it (everything, when the build failed)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _remove_abandoned(parent: str, prefix: str) -> None:
+    """Delete staging folders left by builds that were killed (their process is gone)."""
+    try:
+        names = [name for name in os.listdir(parent) if name.startswith(prefix)]
+    except OSError:
+        return
+    for name in names:
+        try:
+            os.kill(int(name.removeprefix(prefix)), 0)
+        except ValueError:
+            continue  # not ours
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+        except PermissionError:
+            pass  # another user's live process
+
+
+@dataclass(frozen=True)
 class WriteReport:
     """What write_site() did."""
 
@@ -27,7 +109,7 @@ class WriteReport:
 
 def write_site(
     output_dir: Path,
-    rendered: dict[str, bytes | None],
+    rendered: dict[str, bytes | Staged | None],
     static: tuple[StaticFile, ...],
     *,
     reused: frozenset[str] = frozenset(),
@@ -49,6 +131,14 @@ def write_site(
             unchanged += 1
             continue
         target = os.path.join(folder, path)
+        if isinstance(data, Staged):
+            if data.staged is None:
+                unchanged += 1
+            else:
+                _move(data.staged, target)
+                written.append(path)
+            known[path] = (data.size, data.mtime_ns)  # renaming keeps both
+            continue
         if path in reused and path in known:
             try:
                 stat = os.stat(target)
@@ -105,6 +195,15 @@ def write_if_changed(target: Path | str, data: bytes) -> tuple[bool, os.stat_res
         _unlink_quietly(temporary)
         raise
     return True, stat
+
+
+def _move(source: str, target: str) -> None:
+    """Rename source over target, making target's folders when missing."""
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.replace(source, target)
 
 
 def copy_if_changed(source: Path, target: Path) -> bool:

@@ -114,3 +114,16 @@ def test_reordered_extra_fields_reach_templates_that_list_them(make_site, tmp_pa
     build(root, now=NOW, cache=cache)
     assert b"<p>two=2</p><p>one=1</p>" in (root / "output/posts/a/index.html").read_bytes()
     assert tree(root / "output") == clean_build(root, tmp_path)
+
+
+def test_a_card_shown_through_partial_tracks_its_template(big_site, tmp_path):
+    """List pages show post cards through partial(), rendered once per build: what a card reads
+    (its template too) counts for every page that shows it."""
+    cache = Cache()
+    build(big_site, now=NOW, cache=cache)
+    write_files(big_site, {"templates/partials/post_card.html": '<article class="card">{{ post.title }} ({{ card_level|default(3) }})</article>'})
+    result = build(big_site, now=NOW, cache=cache)
+    assert "archive/index.html" in result.rendered and "index.html" in result.rendered
+    assert not any(path.startswith("posts/") for path in result.rendered)  # post pages show no cards
+    assert b'<article class="card">' in (big_site / "output/archive/page/2/index.html").read_bytes()
+    assert tree(big_site / "output") == clean_build(big_site, tmp_path)

@@ -39,3 +39,60 @@ def test_parallel_build_reports_every_problem(make_site, tmp_path):
         build(root, tmp_path / "out", now=NOW, jobs=2)
     assert len(caught.value.problems) == 160  # one per post page, from the workers
     assert str(caught.value.problems[0]).startswith("templates/post.html:1: 'sitegen.model.Post object' has no attribute 'titel'")
+
+
+def staging_folders(output):
+    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}.staging-"))
+
+
+def test_parallel_rebuild_over_an_existing_output_moves_in_only_changed_files(make_site, tmp_path):
+    """Workers write beside the output folder; files whose bytes are already there are left alone."""
+    root = make_site(corpus(160))
+    out = tmp_path / "out"
+    build(root, out, now=NOW, jobs=2)
+    before = snapshot(out)
+    path = root / "content/posts/2025-06-06-post-5.md"
+    path.write_text(path.read_text().replace("Some *text*", "Other *text*"))
+    again = build(root, out, now=NOW, jobs=2)  # no cache: everything is rendered again, in two processes
+    assert again.processes == 2
+    after = snapshot(out)
+    changed = {p for p in after if after[p] != before[p]}
+    assert "posts/post-5/index.html" in changed
+    assert set(again.report.written) == changed  # the rest kept their bytes and modification times
+    assert len(changed) < 20
+    assert staging_folders(out) == []
+    assert tree(out) == tree(build(root, tmp_path / "clean", now=NOW, jobs=1).output_dir)
+
+
+def test_failed_parallel_build_leaves_output_and_no_staging(make_site, tmp_path):
+    import pytest
+
+    from sitegen import SitegenError
+
+    files = corpus(160)
+    root = make_site(files)
+    out = tmp_path / "out"
+    build(root, out, now=NOW, jobs=2)
+    before = snapshot(out)
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates/tag.html").write_text("{{ taxonomy.nothing_here }}")  # tag pages fail; the rest render
+    with pytest.raises(SitegenError) as caught:
+        build(root, out, now=NOW, jobs=2)
+    assert len(caught.value.problems) >= 20  # every tag page, found by the workers while they staged the rest
+    assert snapshot(out) == before
+    assert staging_folders(out) == []
+
+
+def test_staging_left_by_a_killed_build_is_removed(make_site, tmp_path):
+    import subprocess
+
+    root = make_site(corpus(160))
+    out = tmp_path / "out"
+    dead = subprocess.Popen(["true"])  # its process id no longer runs once waited for
+    dead.wait()
+    abandoned = tmp_path / f".out.staging-{dead.pid}"
+    (abandoned / "posts").mkdir(parents=True)
+    (abandoned / "posts/half-written.html").write_text("<p>half")
+    assert build(root, out, now=NOW, jobs=2).processes == 2
+    assert not abandoned.exists()
+    assert staging_folders(out) == []
