@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import enum
 import signal
 import sys
@@ -104,6 +105,7 @@ def build_command(
     cache = None
     if not no_cache:
         cache, warnings = load_cache(source / CACHE_DIR)
+        gc.freeze()  # the loaded cache lives as long as the process: keep it out of the collector's passes
         for warning in warnings:
             click.secho("warning: ", fg="yellow", bold=True, err=True, nl=False)
             click.echo(warning, err=True)

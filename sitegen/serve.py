@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import html
 import http.server
 import mimetypes
@@ -30,6 +31,8 @@ from .render import TEMPLATES_DIR, load_theme
 
 EVENTS_PATH = "/__sitegen/events"
 DEBOUNCE_SECONDS = 0.05
+IDLE_SECONDS = 2.0
+"""After this long without changes, the server collects the garbage of earlier builds."""
 """Quiet time after the last event before building: an editor's save-rename-delete or a git checkout
 arrives within a few milliseconds, so one burst is one build."""
 
@@ -132,6 +135,7 @@ class DevServer:
         self._building = False
         self._stopping = threading.Event()
         self._pending_since: float | None = None
+        self._heap_settled = True
         self.generation = 0
         self.problems: tuple[Problem, ...] = ()
         self._threads: list[threading.Thread] = []
@@ -166,6 +170,11 @@ class DevServer:
             outcome = BuildOutcome(self.generation, result, problems, time.perf_counter() - started)
             self._state.notify_all()
         self.log(outcome)
+        # What survives a build is mostly the cache: tens of thousands of long-lived objects. Keep
+        # them out of the collector's passes, which otherwise stall the next rebuild at random;
+        # the garbage of frozen builds is collected when the server is idle (_builder).
+        gc.freeze()
+        self._heap_settled = False
         return outcome
 
     def wait_until_idle(self) -> None:
@@ -191,7 +200,15 @@ class DevServer:
         """Debounce: build once no event has come for DEBOUNCE_SECONDS."""
         while not self._stopping.is_set():
             with self._changed:
-                self._changed.wait_for(lambda: self._pending_since is not None or self._stopping.is_set())
+                idle = not self._changed.wait_for(lambda: self._pending_since is not None or self._stopping.is_set(), IDLE_SECONDS)
+            if idle:
+                if not self._heap_settled:  # nothing to build: a good moment for a full collection
+                    gc.unfreeze()
+                    gc.collect()
+                    gc.freeze()
+                    self._heap_settled = True
+                continue
+            with self._changed:
                 while self._pending_since is not None and not self._stopping.is_set():
                     quiet = time.monotonic() - self._pending_since
                     if quiet >= DEBOUNCE_SECONDS:
