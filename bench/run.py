@@ -419,13 +419,18 @@ class Pelican:
 
 
 def floor_child(posts_folder: Path) -> None:
-    """In a fresh process: convert every post body with sitegen's extensions; print JSON."""
+    """In a fresh process: convert every post body with sitegen's extensions and settings; print JSON.
+
+    Python-Markdown alone, as it comes: codehilite keeps its stock Pygments formatter (sitegen's
+    subclass, which builds the style table once, is sitegen's own speed-up and not the floor's).
+    """
     import markdown
 
     from sitegen.markdown import EXTENSION_CONFIGS, EXTENSIONS
 
+    configs = {name: {key: value for key, value in config.items() if key != "pygments_formatter"} for name, config in EXTENSION_CONFIGS.items()}
     bodies = [split_front_matter(p.read_text(encoding="utf-8"))[1] for p in sorted(posts_folder.glob("*.md"))]
-    md = markdown.Markdown(extensions=list(EXTENSIONS), extension_configs=EXTENSION_CONFIGS, output_format="html")
+    md = markdown.Markdown(extensions=list(EXTENSIONS), extension_configs=configs, output_format="html")
     md.convert("warm up")
     started, cpu_started = time.perf_counter(), time.process_time()
     for body in bodies:
