@@ -347,7 +347,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 def make_pelican_site(source: Path, out: Path) -> None:
     """The corpus of `source` (a sitegen site) as a Pelican site in `out`."""
-    from sitegen.markdown import EXTENSION_CONFIGS, EXTENSIONS
+    from sitegen.markdown import EXTENSIONS
 
     for kind in ("posts", "pages"):
         folder = out / "content" / kind
@@ -357,7 +357,8 @@ def make_pelican_site(source: Path, out: Path) -> None:
             slug = path.stem[11:] if kind == "posts" else path.stem
             header = pelican_metadata(front) if kind == "posts" else f"Title: {front.get('title', slug)}"
             (folder / path.name).write_text(f"{header}\nSlug: {slug}\n\n{body}", encoding="utf-8")
-    configs = {f"markdown.extensions.{name}": dict(EXTENSION_CONFIGS.get(name, {})) for name in EXTENSIONS}
+    stock = stock_markdown_configs()
+    configs = {f"markdown.extensions.{name}": stock.get(name, {}) for name in EXTENSIONS}
     (out / "pelicanconf.py").write_text(
         PELICANCONF.format(cache_path=str(out / "cache"), extension_configs=configs), encoding="utf-8"
     )
@@ -418,6 +419,13 @@ class Pelican:
 # --- the Markdown floor --------------------------------------------------------------------------
 
 
+def stock_markdown_configs() -> dict[str, dict]:
+    """sitegen's Markdown extension settings, minus its own Pygments formatter class (for Pelican and the floor)."""
+    from sitegen.markdown import EXTENSION_CONFIGS
+
+    return {name: {key: value for key, value in config.items() if key != "pygments_formatter"} for name, config in EXTENSION_CONFIGS.items()}
+
+
 def floor_child(posts_folder: Path) -> None:
     """In a fresh process: convert every post body with sitegen's extensions and settings; print JSON.
 
@@ -426,9 +434,9 @@ def floor_child(posts_folder: Path) -> None:
     """
     import markdown
 
-    from sitegen.markdown import EXTENSION_CONFIGS, EXTENSIONS
+    from sitegen.markdown import EXTENSIONS
 
-    configs = {name: {key: value for key, value in config.items() if key != "pygments_formatter"} for name, config in EXTENSION_CONFIGS.items()}
+    configs = stock_markdown_configs()
     bodies = [split_front_matter(p.read_text(encoding="utf-8"))[1] for p in sorted(posts_folder.glob("*.md"))]
     md = markdown.Markdown(extensions=list(EXTENSIONS), extension_configs=configs, output_format="html")
     md.convert("warm up")
