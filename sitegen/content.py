@@ -266,27 +266,26 @@ def read_content(
     content_root = root / CONTENT_DIR
     known = cache.documents if cache is not None else {}
     stats = cache.stats if cache is not None else {}
-    fresh_stats: dict[str, tuple] = {}
     started = time.time_ns()
-    found = []  # (key, path on disk, source_path, kind), in a stable order
+    found = []  # (source_path, kind, path on disk, content hash or None, status), in a stable order
     for folder, kind in KINDS.items():
         for relative in _markdown_files(content_root / folder):
             source_path = f"{CONTENT_DIR}/{folder}/{relative}"
             path = os.path.join(content_root, folder, relative)
             status = os.stat(path)
-            signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
             earlier = stats.get(source_path)
-            if earlier is not None and earlier[0] == signature:
+            if earlier is not None and earlier[0] == _signature(status):
                 digest = earlier[1]  # unchanged since it was hashed, as git's index and make judge files
-            else:
+            elif known:
                 digest = hashlib.blake2b(_read(path), digest_size=16).digest()
-            if status.st_ctime_ns < started - _SETTLED_NS:
-                fresh_stats[source_path] = (signature, digest)
-            found.append(((source_path, kind, digest, config.timezone), path, source_path, kind))
-    if cache is not None:
-        cache.stats = fresh_stats
+            else:
+                digest = None  # nothing is cached: the file is read once, where it is parsed
+            found.append((source_path, kind, path, digest, status))
 
-    missing = [(_read(path), source_path, kind) for key, path, source_path, kind in found if key not in known]
+    def key_of(source_path: str, kind: str, digest: bytes) -> tuple:
+        return (source_path, kind, digest, config.timezone)
+
+    missing = [(path, source_path, kind) for source_path, kind, path, digest, _ in found if digest is None or key_of(source_path, kind, digest) not in known]
     parsed = run_parallel(functools.partial(_parse, config=config), missing, jobs)
     if parsed is None:
         renderer = MarkdownRenderer()
@@ -295,15 +294,21 @@ def read_content(
             if progress is not None and number % 50 == 0:
                 progress("reading", number, len(missing))
             parsed.append(_parse(job, config, renderer))
-    fresh = iter(parsed)
+    fresh = dict(zip((source_path for _, source_path, _ in missing), parsed, strict=True))
 
     seen: dict[tuple, Any] = {}
     documents: list[Document] = []
     problems: list[Problem] = []
     unreadable: set[str] = set()
-    for key, _, source_path, _ in found:
-        result = known[key] if key in known else next(fresh)
-        seen[key] = result
+    fresh_stats: dict[str, tuple] = {}
+    for source_path, kind, _, digest, status in found:
+        if source_path in fresh:
+            digest, result = fresh[source_path]
+        else:
+            result = known[key_of(source_path, kind, digest)]
+        if status.st_ctime_ns < started - _SETTLED_NS:
+            fresh_stats[source_path] = (_signature(status), digest)
+        seen[key_of(source_path, kind, digest)] = result
         if isinstance(result, SitegenError):
             problems.extend(result.problems)
             unreadable.add(source_path.removeprefix(CONTENT_DIR + "/"))
@@ -311,6 +316,7 @@ def read_content(
             documents.append(result)
     if cache is not None:  # keep only what is still there, so the cache does not grow with every edit
         cache.documents = seen
+        cache.stats = fresh_stats
     static = tuple(find_static(content_root / STATIC_DIR, STATIC_DIR, f"{CONTENT_DIR}/{STATIC_DIR}"))
     return Content(tuple(documents), static, tuple(problems), frozenset(unreadable), root)
 
@@ -318,6 +324,10 @@ def read_content(
 _SETTLED_NS = 2_000_000_000
 """A file's status is trusted to show changes only once it is this old: file times are coarse, so a
 file changed twice within one clock tick could keep its size and times ("racy git")."""
+
+
+def _signature(status: os.stat_result) -> tuple[int, int, int, int]:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 def _read(path: str) -> bytes:
@@ -340,13 +350,15 @@ def _hidden_name(name: str) -> bool:
     return name.startswith((".", "_")) or name.endswith("~")
 
 
-def _parse(job: tuple[bytes, str, str], config: Settings, renderer: MarkdownRenderer | None = None) -> "Document | SitegenError":
-    """One file's Document, or the SitegenError it raised (a value, so it can cross processes)."""
-    data, source_path, kind = job
+def _parse(job: tuple[str, str, str], config: Settings, renderer: MarkdownRenderer | None = None) -> tuple[bytes, "Document | SitegenError"]:
+    """One file's content hash and Document, or the SitegenError it raised (a value, so it can cross processes)."""
+    path, source_path, kind = job
+    data = _read(path)
+    digest = hashlib.blake2b(data, digest_size=16).digest()
     try:
-        return read_document(data, source_path, kind, config, renderer or _worker_renderer())
+        return digest, read_document(data, digest, source_path, kind, config, renderer or _worker_renderer())
     except SitegenError as error:
-        return error
+        return digest, error
 
 
 @functools.cache
@@ -371,8 +383,8 @@ def _hidden(relative: Path) -> bool:
     return any(_hidden_name(part) for part in relative.parts)
 
 
-def read_document(data: bytes, source_path: str, kind: str, config: Settings, renderer: MarkdownRenderer) -> Document:
-    """Parse one content file's bytes into a Document, or raise SitegenError naming its problems."""
+def read_document(data: bytes, digest: bytes, source_path: str, kind: str, config: Settings, renderer: MarkdownRenderer) -> Document:
+    """Parse one content file's bytes (whose hash is digest) into a Document, or raise SitegenError naming its problems."""
     text = decode(data, source_path)
     front, body, body_line = split_front_matter(text, source_path)
     raw, key_lines = parse_yaml(front, source_path)
@@ -383,7 +395,6 @@ def read_document(data: bytes, source_path: str, kind: str, config: Settings, re
     file_slug = slug_from_filename(source_path.rsplit("/", 1)[-1], kind)
     words = len(plain_text(rendered.html).split())
     description = plain_text(summary_html, DESCRIPTION_LENGTH)
-    digest = hashlib.blake2b(data, digest_size=16).digest()
     return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, digest)
 
 
