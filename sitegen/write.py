@@ -126,6 +126,7 @@ def write_site(
     written: list[str] = []
     unchanged = 0
     folder = os.fspath(output_dir)
+    moved = _move_new_folders(folder, rendered)
     for path, data in sorted(rendered.items()):
         if data is None:  # unchanged, and the caller checked the file is intact
             unchanged += 1
@@ -135,7 +136,8 @@ def write_site(
             if data.staged is None:
                 unchanged += 1
             else:
-                _move(data.staged, target)
+                if path not in moved:
+                    _move(data.staged, target)
                 written.append(path)
             known[path] = (data.size, data.mtime_ns)  # renaming keeps both
             continue
@@ -195,6 +197,31 @@ def write_if_changed(target: Path | str, data: bytes) -> tuple[bool, os.stat_res
         _unlink_quietly(temporary)
         raise
     return True, stat
+
+
+def _move_new_folders(folder: str, rendered: dict[str, object]) -> set[str]:
+    """Rename whole staged folders (posts/, tags/, ...) that the output folder does not have yet.
+
+    On a first build that is one rename per top-level folder instead of one per file and folder.
+    Returns the paths moved that way.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for path, data in rendered.items():
+        if isinstance(data, Staged) and data.staged is not None and "/" in path:
+            top = path.split("/", 1)[0]
+            stage_root = data.staged[: len(data.staged) - len(path)]
+            groups.setdefault((stage_root, top), []).append(path)
+    moved: set[str] = set()
+    for (stage_root, top), paths in groups.items():
+        target = os.path.join(folder, top)
+        if os.path.lexists(target):
+            continue
+        staged = os.path.join(stage_root, top)
+        if sum(len(files) for _, _, files in os.walk(staged)) != len(paths):
+            continue  # something else is in there: move file by file
+        os.rename(staged, target)
+        moved.update(paths)
+    return moved
 
 
 def _move(source: str, target: str) -> None:
