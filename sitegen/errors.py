@@ -44,6 +44,11 @@ class SitegenError(Exception):
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems), key=_problem_order))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        # Problems found in worker processes cross over pickled; Exception's own pickling would call
+        # __init__ with the message instead of the problems (and a build waiting on it would hang).
+        return (type(self), (self.problems,), {"nothing_written": self.nothing_written})
+
 
 def _problem_order(problem: Problem) -> tuple:
     return (problem.source_path, problem.line or 0, problem.field or "", problem.message)

@@ -96,3 +96,24 @@ def test_staging_left_by_a_killed_build_is_removed(make_site, tmp_path):
     assert build(root, out, now=NOW, jobs=2).processes == 2
     assert not abandoned.exists()
     assert staging_folders(out) == []
+
+
+def test_parallel_parse_reports_problems_with_their_lines(make_site, tmp_path):
+    """Files parsed in worker processes report problems exactly as in one process, and nothing is written."""
+    import pytest
+
+    from sitegen import SitegenError
+
+    files = corpus(240)
+    files["content/posts/2025-03-03-broken.md"] = "---\ntitle: Broken\ndate: 2025-03-03\ntags: [a, b\n---\nBody.\n"
+    files["content/posts/2025-03-04-typo.md"] = "---\ntitle: Typo\ndate: 2025-03-04\ntgas: [a]\n---\nBody.\n"
+    root = make_site(files)
+    found = {}
+    for jobs in (1, 2):
+        with pytest.raises(SitegenError) as caught:
+            build(root, tmp_path / f"out{jobs}", now=NOW, jobs=jobs)
+        found[jobs] = [str(problem) for problem in caught.value.problems]
+        assert not (tmp_path / f"out{jobs}").exists()
+    assert found[2] == found[1]
+    assert any(p.startswith("content/posts/2025-03-03-broken.md:") and "invalid YAML" in p for p in found[2])
+    assert any(p.startswith("content/posts/2025-03-04-typo.md:4: unknown field 'tgas'") for p in found[2])
