@@ -303,8 +303,10 @@ def _strip_forbidden_characters(value: object) -> None:
             object.__setattr__(value, name, tuple(xml_safe(v) for v in field_value))
 
 
-# XML 1.0 section 2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# XML 1.0 section 2.2: Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+# Written as the complement (what is not a Char): the same set, but compiled in microseconds
+# instead of the 7 ms the negated ranges up to U+10FFFF took at every start.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_safe(text: str) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -43,6 +41,9 @@ def write_pending(root: Path, urls: Iterable[str]) -> None:
 
 def ping_hub(hub: str, feed_urls: Iterable[str], timeout: float = 10.0) -> tuple[list[str], list[Problem]]:
     """POST hub.mode=publish for each feed; returns (announced URLs, problems)."""
+    import urllib.error  # here: every build imports this module, only `sitegen ping` needs HTTP
+    import urllib.request
+
     announced, problems = [], []
     for url in feed_urls:
         body = urlencode({"hub.mode": "publish", "hub.url": url}).encode()
