@@ -228,6 +228,18 @@ def sitegen_source() -> str:
     return digest.hexdigest()[:12]
 
 
+def compile_sitegen() -> None:
+    """Byte-compile sitegen's package, as pip does when it installs a package (Pelican's included).
+
+    sitegen runs from the development checkout, and where PYTHONDONTWRITEBYTECODE is set (it is on
+    our machine) Python would otherwise compile sitegen's modules again in every build: ~40 ms that
+    no installed copy pays.
+    """
+    import sitegen
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(sitegen.__file__).parent)], check=True, capture_output=True)
+
+
 def sitegen_help() -> str:
     result = subprocess.run(
         [sys.executable, "-m", "sitegen", "build", "--help"], capture_output=True, text=True, timeout=120
@@ -605,6 +617,7 @@ def main() -> None:
         parser.error("--repeat must be at least 1")
 
     started = time.perf_counter()
+    compile_sitegen()
     has_jobs = "--jobs" in sitegen_help()
     pelican, pelican_versions = (None, "skipped") if arguments.skip_pelican else ensure_pelican(arguments.pelican_venv)
     import markdown
