@@ -41,6 +41,8 @@ class Cache:
     """Source path -> (document, settings, link targets, expired, the Post/Page/Offer made of them)."""
     digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
     """id -> (object, digest) of values digested last build; reused objects keep their digest."""
+    heads: dict[tuple, Any] = field(default_factory=dict)
+    """(kind, item origin, digest of settings and feed links) -> the item page's Head."""
     plan_parts: dict[tuple, tuple] = field(default_factory=dict)
     """What plan_outputs() made last build (outputs, lists of outputs, feed links), with what they were made of."""
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -69,7 +71,7 @@ class Cache:
 CACHE_DIR = ".sitegen-cache"
 """The cache folder, in the site folder beside output/."""
 CACHE_FILE = "build.pickle"
-FORMAT = 2
+FORMAT = 3
 
 
 def cache_versions() -> dict[str, str]:
@@ -131,7 +133,7 @@ def save_cache(folder: Path, cache: Cache) -> None:
 
 
 # What survives between processes: values keyed by content, never by object identity.
-_SAVED = ("documents", "stats", "renders", "written", "feed_html")
+_SAVED = ("documents", "stats", "heads", "renders", "written", "feed_html")
 
 
 def _snapshot(cache: Cache) -> dict[str, Any]:
@@ -145,7 +147,7 @@ def _unchanged(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """Whether two snapshots hold the same entries: documents and renders the same objects, the rest equal."""
     for name in _SAVED:
         old, new = before[name], after[name]
-        if name in ("documents", "renders"):  # big values: made anew means changed
+        if name in ("documents", "heads", "renders"):  # big values: made anew means changed
             if old.keys() != new.keys() or any(old[key] is not value for key, value in new.items()):
                 return False
         elif old != new:

@@ -186,9 +186,23 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     def links(kind: str, page_url: str) -> tuple[FeedLink, ...]:
         return topic_links.get((kind, page_url), site_links)
 
+    earlier_heads = cache.heads if cache is not None else {}
+    heads: dict[tuple, Head] = {}
+
+    def head_of(item: Item, kind: str, make_head) -> Head:
+        """The item's head, kept from the last build (another process's too) when made of the same
+        inputs: the item's origin, the settings and the feed links. Making one costs JSON-LD."""
+        key = (kind, item.origin, shared)
+        head = earlier_heads.get(key) if item.origin is not None else None
+        if head is None:
+            head = _linked(make_head(site, item), site_links)
+        if item.origin is not None:
+            heads[key] = head
+        return head
+
     def item_output(item: Item, kind: str, make_head) -> Output:
         key, inputs = (kind, item.source_path), (item, settings_key, site_links)
-        return reuse(key, inputs, lambda: _item_output(item, kind, _linked(make_head(site, item), site_links)), lambda _: (key, item, shared))
+        return reuse(key, inputs, lambda: _item_output(item, kind, head_of(item, kind, make_head)), lambda _: (key, item, shared))
 
     add = outputs.append
 
@@ -256,6 +270,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
 
     if cache is not None:
         cache.plan_parts = parts
+        cache.heads = heads
         previous = cache.outputs
         outputs = [earlier if _same(earlier := previous.get(o.path), o) else o for o in outputs]
         cache.outputs = {o.path: o for o in outputs}
