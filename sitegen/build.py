@@ -17,7 +17,7 @@ from .ping import read_pending, write_pending
 from .plan import Plan, plan_outputs
 from .render import Theme, load_theme, make_environment, render_all, template_files, theme_static
 from .site import BuildOptions, build_site
-from .write import Stager, WriteReport, write_site
+from .write import Stager, WriteReport, remove_abandoned_staging, write_site
 
 OUTPUT_DIR = "output"
 
@@ -100,6 +100,7 @@ def build(
         return known is not None and known.get(path) == (stat.st_size, stat.st_mtime_ns)
 
     # Render workers write their outputs beside the output folder; write_site moves them in.
+    remove_abandoned_staging(output_dir)
     stager = Stager.beside(output_dir) if jobs > 1 else None
     try:
         rendered = render_all(env, site, plan, cache, intact, progress, jobs, stager.place if stager else None)

@@ -7,6 +7,7 @@ build with a cache gives exactly the bytes a clean build gives (tests/test_incre
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import pickle
 import tempfile
@@ -74,6 +75,7 @@ CACHE_FILE = "build.pickle"
 FORMAT = 3
 
 
+@functools.cache
 def cache_versions() -> dict[str, str]:
     """Everything whose version changes what a cached value would be."""
     import sys
@@ -127,9 +129,23 @@ def save_cache(folder: Path, cache: Cache) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    prepare_cache_folder(folder)
+
+
+def prepare_cache_folder(folder: Path) -> None:
+    """Make the cache folder, with a .gitignore that keeps all of it out of version control."""
+    folder.mkdir(parents=True, exist_ok=True)
     gitignore = folder / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text("# sitegen's cache: safe to delete\n*\n", encoding="utf-8")
+
+
+def versions_digest() -> str:
+    """A short digest of cache_versions(), to name folders of version-bound files."""
+    import hashlib
+    import json
+
+    return hashlib.blake2b(json.dumps(cache_versions(), sort_keys=True).encode(), digest_size=6).hexdigest()
 
 
 # What survives between processes: values keyed by content, never by object identity.

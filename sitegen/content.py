@@ -338,7 +338,7 @@ def _read(path: str) -> bytes:
 def _markdown_files(folder: Path) -> list[str]:
     """Paths under folder ('2026/x.md') of its Markdown files, hidden ones left out, in path order."""
     found = []
-    for directory, subdirectories, files in os.walk(folder, followlinks=True):
+    for directory, subdirectories, files in os.walk(folder):  # symlinked folders are not followed (as rglob)
         subdirectories[:] = [d for d in subdirectories if not _hidden_name(d)]
         prefix = os.path.relpath(directory, folder).replace(os.sep, "/")
         prefix = "" if prefix == "." else prefix + "/"

@@ -6,6 +6,7 @@ import collections.abc
 import contextvars
 import functools
 import importlib.resources
+import shutil
 from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__
-from .cache import Cache, RenderRecord
+from .cache import Cache, RenderRecord, prepare_cache_folder, versions_digest
 from .campaign import render_links, render_qr
 from .content import StaticFile, find_static
 from .errors import Problem, SitegenError, raise_if
@@ -97,7 +98,7 @@ def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = 
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=_bytecode_cache(cache_folder / TEMPLATE_CACHE) if cache_folder is not None else None,
+        bytecode_cache=_bytecode_cache(cache_folder) if cache_folder is not None else None,
     )
     # Where template files are named from in messages: the site, or the themes' parent folder.
     env.sitegen_roots = (site_root, theme.root.parent.parent)  # type: ignore[attr-defined]
@@ -106,9 +107,15 @@ def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = 
     return env
 
 
-def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
+def _bytecode_cache(cache_folder: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates in cache_folder/templates/<versions>: Jinja checks each against its source,
+    but not against Jinja's or sitegen's version, so other versions get a folder of their own."""
+    folder = cache_folder / TEMPLATE_CACHE / versions_digest()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        prepare_cache_folder(cache_folder)
+        if not folder.is_dir():
+            shutil.rmtree(cache_folder / TEMPLATE_CACHE, ignore_errors=True)  # other versions' leftovers
+            folder.mkdir(parents=True)
     except OSError:  # a read-only site folder: compile every time
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
@@ -148,7 +155,8 @@ def _partial(context: jinja2.runtime.Context, name: str, **variables) -> Markup:
     What the fragment reads is recorded for every page that shows it.
     """
     memo = _partials.get()
-    key = (name, tuple(sorted((k, v if isinstance(v, (str, int, float, bool, type(None))) else ("id", id(v))) for k, v in variables.items())))
+    # (type, value): True, 1 and 1.0 are equal, and so are Markup("<b>") and "<b>", yet render differently.
+    key = (name, tuple(sorted((k, type(v), v if isinstance(v, (str, int, float, bool, type(None))) else id(v)) for k, v in variables.items())))
     known = memo.get(key) if memo is not None else None
     if known is None:
         reads: set = set()

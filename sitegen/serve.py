@@ -33,6 +33,8 @@ EVENTS_PATH = "/__sitegen/events"
 DEBOUNCE_SECONDS = 0.05
 IDLE_SECONDS = 2.0
 """After this long without changes, the server collects the garbage of earlier builds."""
+COLLECT_EVERY = 50
+"""...and after this many builds in a row without such a pause."""
 """Quiet time after the last event before building: an editor's save-rename-delete or a git checkout
 arrives within a few milliseconds, so one burst is one build."""
 
@@ -136,6 +138,7 @@ class DevServer:
         self._stopping = threading.Event()
         self._pending_since: float | None = None
         self._heap_settled = True
+        self._builds_since_collection = 0
         self.generation = 0
         self.problems: tuple[Problem, ...] = ()
         self._threads: list[threading.Thread] = []
@@ -173,9 +176,21 @@ class DevServer:
         # What survives a build is mostly the cache: tens of thousands of long-lived objects. Keep
         # them out of the collector's passes, which otherwise stall the next rebuild at random;
         # the garbage of frozen builds is collected when the server is idle (_builder).
-        gc.freeze()
-        self._heap_settled = False
+        self._builds_since_collection += 1
+        if self._builds_since_collection >= COLLECT_EVERY:  # an editor that autosaves never leaves us idle
+            self._collect()
+        else:
+            gc.freeze()
+            self._heap_settled = False
         return outcome
+
+    def _collect(self) -> None:
+        """A full collection, the garbage of frozen builds included; then freeze what survives."""
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self._heap_settled = True
+        self._builds_since_collection = 0
 
     def wait_until_idle(self) -> None:
         """Block while a build is running, so no request sees a half-written site."""
@@ -203,10 +218,7 @@ class DevServer:
                 idle = not self._changed.wait_for(lambda: self._pending_since is not None or self._stopping.is_set(), IDLE_SECONDS)
             if idle:
                 if not self._heap_settled:  # nothing to build: a good moment for a full collection
-                    gc.unfreeze()
-                    gc.collect()
-                    gc.freeze()
-                    self._heap_settled = True
+                    self._collect()
                 continue
             with self._changed:
                 while self._pending_since is not None and not self._stopping.is_set():

@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from stat import S_ISGID
 from dataclasses import dataclass
 from pathlib import Path
 
 from .content import StaticFile
+
+try:
+    import fcntl
+except ImportError:  # no flock (Windows): builds write from one process, as with --jobs 1
+    fcntl = None  # type: ignore[assignment]
 
 MANIFEST = ".sitegen-manifest.json"
 
@@ -27,28 +33,56 @@ class Stager:
     """Lets render workers write their outputs in parallel, without touching the output folder before the
     build succeeds: each output goes to a private staging folder beside it, and write_site() moves it in.
 
-    Renaming within one file system is atomic and cheap; when the output folder is on another file
-    system than its parent (a mount point), use no Stager: the bytes come back and are written there.
+    The staging folder holds a lock (flock) for as long as its build runs, so a later build can tell
+    a folder left by a killed build from a live one, even one in another container.
     """
+
+    LOCK = ".lock"
 
     def __init__(self, output_dir: Path):
         self.output = os.fspath(output_dir)
-        self.folder = os.path.join(os.path.dirname(os.path.abspath(self.output)), f".{os.path.basename(self.output)}.staging-{os.getpid()}")
+        self.folder = os.path.join(os.path.dirname(os.path.abspath(self.output)), f"{staging_prefix(output_dir)}{os.getpid()}")
         self._made: set[str] = set()
+        self._lock: int | None = None
 
     @classmethod
     def beside(cls, output_dir: Path) -> "Stager | None":
-        """A Stager for output_dir, or None when staging beside it cannot be renamed into it."""
+        """A Stager for output_dir, or None when files staged beside it could not simply be renamed into it:
+        another file system or mount (renaming fails), or an output folder whose files take another group
+        than its parent's (setgid folders of a web server)."""
+        if fcntl is None:
+            return None
         stager = cls(output_dir)
         parent = os.path.dirname(stager.folder)
-        _remove_abandoned(parent, f".{os.path.basename(stager.output)}.staging-")
         try:
-            if os.path.isdir(stager.output) and os.stat(stager.output).st_dev != os.stat(parent).st_dev:
-                return None
+            if os.path.isdir(stager.output):
+                inside, beside = os.stat(stager.output), os.stat(parent)
+                if inside.st_mode & S_ISGID or inside.st_gid != beside.st_gid:
+                    return None
             os.makedirs(stager.folder)
+            stager._lock = os.open(os.path.join(stager.folder, cls.LOCK), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+            fcntl.flock(stager._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.path.isdir(stager.output) and not stager._can_rename_into_output():
+                stager.remove()
+                return None
         except OSError:
+            stager.remove()
             return None
         return stager
+
+    def _can_rename_into_output(self) -> bool:
+        """Whether a file renames from the staging folder into the output folder (not so across mounts,
+        even bind mounts of one disk)."""
+        probe = os.path.join(self.folder, ".probe")
+        target = os.path.join(self.output, f".sitegen-probe-{os.getpid()}")
+        with open(probe, "wb"):
+            pass
+        try:
+            os.rename(probe, target)
+        except OSError:
+            return False
+        os.unlink(target)
+        return True
 
     def place(self, path: str, data: bytes) -> Staged:
         """Stage one output (in a worker process): unless the output folder already holds exactly these bytes."""
@@ -76,23 +110,40 @@ class Stager:
     def remove(self) -> None:
         """Delete the staging folder and whatever is left in it (everything, when the build failed)."""
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
 
-def _remove_abandoned(parent: str, prefix: str) -> None:
-    """Delete staging folders left by builds that were killed (their process is gone)."""
+def staging_prefix(output_dir: Path) -> str:
+    """Staging folders of output_dir are named this plus a process id, beside it."""
+    return f".{os.path.basename(os.path.abspath(output_dir))}.staging-"
+
+
+def remove_abandoned_staging(output_dir: Path) -> None:
+    """Delete staging folders beside output_dir left by builds that were killed: nobody holds their lock."""
+    parent, prefix = os.path.dirname(os.path.abspath(output_dir)), staging_prefix(output_dir)
+    if fcntl is None:
+        return
     try:
-        names = [name for name in os.listdir(parent) if name.startswith(prefix)]
+        names = [name for name in os.listdir(parent) if name.startswith(prefix) and name.removeprefix(prefix).isdigit()]
     except OSError:
         return
     for name in names:
+        folder = os.path.join(parent, name)
         try:
-            os.kill(int(name.removeprefix(prefix)), 0)
-        except ValueError:
-            continue  # not ours
-        except ProcessLookupError:
-            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
-        except PermissionError:
-            pass  # another user's live process
+            handle = os.open(os.path.join(folder, Stager.LOCK), os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            continue  # being created this instant, or not ours
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a live build holds it
+        finally:
+            os.close(handle)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)

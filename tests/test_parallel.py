@@ -83,19 +83,25 @@ def test_failed_parallel_build_leaves_output_and_no_staging(make_site, tmp_path)
     assert staging_folders(out) == []
 
 
-def test_staging_left_by_a_killed_build_is_removed(make_site, tmp_path):
-    import subprocess
+def test_staging_left_by_a_killed_build_is_removed_and_a_live_one_kept(make_site, tmp_path):
+    """A staging folder is abandoned when nobody holds its lock (flock): its build was killed."""
+    import fcntl
 
     root = make_site(corpus(160))
     out = tmp_path / "out"
-    dead = subprocess.Popen(["true"])  # its process id no longer runs once waited for
-    dead.wait()
-    abandoned = tmp_path / f".out.staging-{dead.pid}"
-    (abandoned / "posts").mkdir(parents=True)
-    (abandoned / "posts/half-written.html").write_text("<p>half")
+    abandoned, live = tmp_path / ".out.staging-999991", tmp_path / ".out.staging-999992"
+    for folder in (abandoned, live):
+        (folder / "posts").mkdir(parents=True)
+        (folder / "posts/half-written.html").write_text("<p>half")
+        (folder / ".lock").write_text("")
+    with open(live / ".lock", "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a build running in another process or container would
+        result = build(root, out, now=NOW, jobs=1)  # one-process builds clean up too
+        assert result.processes == 1
+        assert not abandoned.exists()
+        assert (live / "posts/half-written.html").exists()
     assert build(root, out, now=NOW, jobs=2).processes == 2
-    assert not abandoned.exists()
-    assert staging_folders(out) == []
+    assert staging_folders(out) == []  # the lock was released: the next build removed it
 
 
 def test_parallel_parse_reports_problems_with_their_lines(make_site, tmp_path):
@@ -117,3 +123,19 @@ def test_parallel_parse_reports_problems_with_their_lines(make_site, tmp_path):
     assert found[2] == found[1]
     assert any(p.startswith("content/posts/2025-03-03-broken.md:") and "invalid YAML" in p for p in found[2])
     assert any(p.startswith("content/posts/2025-03-04-typo.md:4: unknown field 'tgas'") for p in found[2])
+
+
+def test_no_staging_for_an_output_folder_whose_files_take_its_group(tmp_path):
+    """Files made beside a setgid output folder would get the parent's group, not the folder's."""
+    import os
+
+    from sitegen.write import Stager
+
+    out = tmp_path / "out"
+    out.mkdir()
+    stager = Stager.beside(out)
+    assert stager is not None and os.path.isdir(stager.folder)
+    stager.remove()
+    os.chmod(out, 0o2755)
+    assert Stager.beside(out) is None
+    assert staging_folders(out) == []
