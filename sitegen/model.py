@@ -168,6 +168,15 @@ class Year:
 
 @whole
 @dataclass(frozen=True)
+class TermCount:
+    """A term and how many posts it has (what a list of all topics shows)."""
+
+    term: Term | Author
+    count: int
+
+
+@whole
+@dataclass(frozen=True)
 class NavLink:
     """A link in the site navigation."""
 
@@ -213,6 +222,17 @@ class Site:
     def year_links(self) -> tuple[NavLink, ...]:
         """Links to each year's archive, newest first (cheaper to depend on than the years' posts)."""
         return tuple(NavLink(str(year.year), year.url) for year in self.years)
+
+    def latest(self, count: int) -> tuple[Post, ...]:
+        """The newest `count` posts. A page showing them re-renders when they change, not when any post does
+        (as with site.posts[:count])."""
+        return self.posts[:count]
+
+    def term_counts(self, kind: str) -> tuple[TermCount, ...]:
+        """Each term of a taxonomy ('tag', 'category', 'author') with its number of posts, in the index's order.
+        Cheaper to depend on than site.tags, whose posts change with every edit."""
+        taxonomies = {"tag": self.tags, "category": self.categories, "author": self.authors}[kind]
+        return tuple(TermCount(taxonomy.term, len(taxonomy.posts)) for taxonomy in taxonomies)
 
     def offer(self, slug: str) -> Offer | None:
         """The built offer with this slug, if any."""

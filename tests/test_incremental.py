@@ -53,8 +53,16 @@ def test_one_post_edit_renders_far_fewer_outputs(big_site, tmp_path):
     print(f"\n200 posts: full build rendered {total} outputs; one post edit re-rendered {len(edit.rendered)}")
     assert "posts/post-5/index.html" in edit.rendered
     assert len(edit.rendered) < total / 10
+    # An older post's text is on no page that shows only the newest posts or the lists of terms.
+    assert post_5_is_not_among_the_newest(full, NOW)
+    assert not {"index.html", "tags/index.html", "categories/index.html", "authors/index.html"} & set(edit.rendered)
     assert not any(p.startswith("posts/") and p not in ("posts/post-5/index.html",) and not _neighbour(full, p) for p in edit.rendered)
     assert tree(big_site / "output") == clean_build(big_site, tmp_path)
+
+
+def post_5_is_not_among_the_newest(result, now) -> bool:
+    newest = result.site.posts[: result.site.config.pagination.home]
+    return all(p.slug != "post-5" for p in newest)
 
 
 def _neighbour(result, path: str) -> bool:
