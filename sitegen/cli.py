@@ -304,8 +304,19 @@ def new_command(kind: str, title: str, source: Path, slug: str | None) -> None:
     click.echo(path)
 
 
+GC_THRESHOLDS = (100_000, 50, 100)
+"""Allocations between collections of young objects (Python's default is 700), and how many of
+those before older ones are examined (default 10, 10)."""
+
+
 def main() -> None:
     """Entry point of the sitegen command."""
+    # Keep what the imports made (classes, modules) out of every later collection, and collect
+    # young objects far less often than Python's default: a build makes hundreds of thousands of
+    # objects that live to its end, and the default collected them over and over, about a tenth
+    # of a small rebuild. mypy's command line does the same.
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         status = cli.main(standalone_mode=False, prog_name="sitegen")
     except SitegenError as error:
