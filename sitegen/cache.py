@@ -117,7 +117,7 @@ def save_cache(folder: Path, cache: Cache) -> None:
     """
     if cache.loaded is not None and (folder / CACHE_FILE).is_file() and _unchanged(cache.loaded, _snapshot(cache)):
         return
-    folder.mkdir(parents=True, exist_ok=True)
+    prepare_cache_folder(folder)
     renders = {path: dataclasses.replace(record, data=None) for path, record in cache.renders.items()}
     state = {name: getattr(cache, name) for name in _SAVED} | {"renders": renders}
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".build.", suffix=".tmp")
@@ -129,7 +129,6 @@ def save_cache(folder: Path, cache: Cache) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    prepare_cache_folder(folder)
 
 
 def prepare_cache_folder(folder: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import mimetypes
@@ -15,7 +16,7 @@ from .campaign import tagged
 from .errors import Problem, raise_if
 from .fingerprint import whole
 from .markdown import plain_text
-from .model import Offer, Page, Post, Site, Taxonomy
+from .model import Audio, Offer, Page, Post, Site, Taxonomy
 from .text import format_date, format_money
 
 if TYPE_CHECKING:  # feedgen and lxml are imported when a feed is rendered: most rebuilds render none
@@ -27,17 +28,6 @@ MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "js
 UPDATES_URL = "/updates/"
 PODCAST_URL = "/podcast.xml"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-
-
-@dataclass(frozen=True)
-class Enclosure:
-    """A media file attached to an entry (a podcast episode)."""
-
-    url: str
-    """Absolute."""
-    length: int
-    type: str
-    duration: str | None = None
 
 
 @whole(long_text=True)
@@ -61,7 +51,8 @@ class FeedEntry:
     categories: tuple[str, ...] = ()
     image: str | None = None
     """Absolute URL."""
-    enclosure: Enclosure | None = None
+    enclosure: Audio | None = None
+    """A media file (a podcast episode), its URL absolute."""
     campaign: str | None = None
     """An offer's slug: its links carry utm_* campaign parameters."""
 
@@ -207,7 +198,7 @@ def _tag_uri(site: Site, date: dt.datetime, specific: str) -> str:
 def _post_entry(site: Site, post: Post, absolute) -> FeedEntry:
     enclosure = None
     if post.audio:
-        enclosure = Enclosure(site.absolute(post.audio.url), post.audio.length, post.audio.type, post.audio.duration)
+        enclosure = dataclasses.replace(post.audio, url=site.absolute(post.audio.url))
     full = site.config.feeds.full_content
     return FeedEntry(
         id=post.id or _tag_uri(site, post.date, post.slug),

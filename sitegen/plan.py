@@ -173,10 +173,12 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
 
     # Autodiscovery links: every HTML page links the site-wide channels; a topic's pages (and
     # /offers/) link the topic's too. One tuple per channel, kept from build to build while equal.
-    site_links = tuple(link for feed in feeds if feed.kind in ("site", "podcast") for link in _links(feed))
-    site_links = reuse(("links",), site_links, lambda: site_links)
+    def kept(key: tuple, links: tuple[FeedLink, ...]) -> tuple[FeedLink, ...]:
+        return reuse(key, links, lambda: links)
+
+    site_links = kept(("links",), tuple(link for feed in feeds if feed.kind in ("site", "podcast") for link in _links(feed)))
     topic_links = {
-        (feed.kind, feed.page_url): reuse(("links", feed.anchor), (*_links(feed), *site_links), lambda: (*_links(feed), *site_links))
+        (feed.kind, feed.page_url): kept(("links", feed.anchor), (*_links(feed), *site_links))
         for feed in feeds
         if feed.kind in ("tag", "category", "author", "offers")
     }

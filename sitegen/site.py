@@ -8,7 +8,6 @@ import re
 from urllib.parse import urlsplit
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 from .cache import Cache
 from .config import Settings
@@ -81,8 +80,8 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
             source_path=document.source_path,
             slug=document.slug,
             title=document.meta.title,
-            url=urls[document.content_path],
-            permalink=_absolute(config.base_url, urls[document.content_path]),
+            url=url,
+            permalink=_absolute(config.base_url, url),
             content=content_html,
             summary=summary_html,
             description=document.description,
@@ -109,7 +108,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
     posts.sort(key=lambda p: (p.date, p.slug), reverse=True)
     pages.sort(key=lambda p: (p.menu is None, p.menu or 0, p.slug))
     offers.sort(key=lambda o: o.slug)
-    _check_offer_references(posts, content.root, content.documents, built, problems)
+    _check_offer_references(posts, content, built, problems)
     raise_if(problems)
 
     tags = _group(posts, "tag", lambda p: p.tags)
@@ -325,9 +324,9 @@ def _offer(meta: OfferMeta, common: dict, options: BuildOptions) -> Offer:
     )
 
 
-def _check_offer_references(posts: list[Post], root: Path, all_documents: tuple[Document, ...], built: list[Document], problems: list[Problem]) -> None:
+def _check_offer_references(posts: list[Post], content: Content, built: list[Document], problems: list[Problem]) -> None:
     """A post may promote any offer that exists, built yet or not (its card shows while the offer is current)."""
-    slugs = {d.slug for d in all_documents if d.kind == "offer"}
+    slugs = {d.slug for d in content.documents if d.kind == "offer"}
     by_path = {d.source_path: d for d in built}
     for post in posts:
         if post.offer_slug and post.offer_slug not in slugs:
@@ -335,7 +334,7 @@ def _check_offer_references(posts: list[Post], root: Path, all_documents: tuple[
             problems.append(
                 Problem(
                     post.source_path,
-                    document.line_of(root, "offer:"),
+                    document.line_of(content.root, "offer:"),
                     "offer",
                     f"no offer has the slug '{post.offer_slug}'",
                     did_you_mean(post.offer_slug, slugs) or (f"expected one of: {', '.join(sorted(slugs))}" if slugs else None),

@@ -86,15 +86,9 @@ class Stager:
 
     def place(self, path: str, data: bytes) -> Staged:
         """Stage one output (in a worker process): unless the output folder already holds exactly these bytes."""
-        target = os.path.join(self.output, path)
-        try:
-            status = os.stat(target)
-            if status.st_size == len(data):
-                with open(target, "rb") as file:
-                    if file.read() == data:
-                        return Staged(None, status.st_size, status.st_mtime_ns)
-        except (FileNotFoundError, NotADirectoryError):
-            pass
+        status = _holding(os.path.join(self.output, path), data)
+        if status is not None:
+            return Staged(None, status.st_size, status.st_mtime_ns)
         staged = os.path.join(self.folder, path)
         folder = os.path.dirname(staged)
         if folder not in self._made:
@@ -226,14 +220,9 @@ def write_if_changed(target: Path | str, data: bytes) -> tuple[bool, os.stat_res
     thousands of files, and pathlib's and tempfile's conveniences were a third of the writing time.
     """
     name = os.fspath(target)
-    try:
-        stat = os.stat(name)
-        if stat.st_size == len(data):
-            with open(name, "rb") as file:
-                if file.read() == data:
-                    return False, stat
-    except (FileNotFoundError, NotADirectoryError):
-        pass
+    stat = _holding(name, data)
+    if stat is not None:
+        return False, stat
     handle, temporary = _open_temporary(name)
     try:
         try:
@@ -248,6 +237,19 @@ def write_if_changed(target: Path | str, data: bytes) -> tuple[bool, os.stat_res
         _unlink_quietly(temporary)
         raise
     return True, stat
+
+
+def _holding(target: str, data: bytes) -> os.stat_result | None:
+    """target's status if it holds exactly data, else None (missing, or other bytes)."""
+    try:
+        status = os.stat(target)
+        if status.st_size == len(data):
+            with open(target, "rb") as file:
+                if file.read() == data:
+                    return status
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    return None
 
 
 def _move_new_folders(folder: str, rendered: dict[str, object]) -> set[str]:
