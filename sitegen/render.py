@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from . import __version__
@@ -232,14 +233,35 @@ class _RecordingContext(jinja2.runtime.Context):
 
 
 class _RecordingEnvironment(jinja2.Environment):
-    """Records every template a render loads (extends and includes too)."""
+    """Records every template a render loads (extends and includes too).
+
+    Within one build (start_build()), each template is looked up once, and a name that is not
+    among the build's template files (a per-post override nobody wrote) is not looked for on
+    disk: Jinja otherwise checks a template file's modification time each time a page extends,
+    includes or selects it, and looks for a missing override in every template folder (together
+    a sixth of rendering). The next build checks again, so the dev server sees edited templates.
+    """
 
     context_class = _RecordingContext
+    _loaded: dict[str, jinja2.Template] | None = None
+    _available: frozenset[str] = frozenset()
+
+    def start_build(self, available: frozenset[str]) -> None:
+        """Begin a build whose template folders hold `available` (list_templates()): forget what was loaded."""
+        self._loaded, self._available = {}, available
 
     def _load_template(self, name, globals):  # noqa: A002 - Jinja's signature
         # Jinja 3 routes get_template, select_template, extends and include through here.
         _record(("template", name))
-        return super()._load_template(name, globals)
+        loaded = self._loaded
+        if loaded is None or globals:
+            return super()._load_template(name, globals)
+        template = loaded.get(name)
+        if template is None:
+            if "/".join(split_template_path(name)) not in self._available:
+                raise jinja2.TemplateNotFound(name)
+            template = loaded[name] = super()._load_template(name, globals)
+        return template
 
 
 def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment, available: frozenset[str]):
@@ -303,6 +325,7 @@ def render_all(
     global_key = fingerprint((__version__, site.config, str(env.sitegen_roots[1]), site.base_url))
     values: dict[tuple, bytes] = {}
     available = frozenset(env.list_templates())  # one walk of the template folders a build
+    env.start_build(available)
 
     def current(read: tuple) -> bytes:
         if read not in values:
