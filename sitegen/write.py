@@ -42,8 +42,8 @@ class Stager:
     def __init__(self, output_dir: Path):
         self.output = os.fspath(output_dir)
         self.folder = os.path.join(os.path.dirname(os.path.abspath(self.output)), f"{staging_prefix(output_dir)}{os.getpid()}")
-        self._made: set[str] = set()
         self._lock: int | None = None
+        self._output_existed = True
 
     @classmethod
     def beside(cls, output_dir: Path) -> "Stager | None":
@@ -62,7 +62,8 @@ class Stager:
             os.makedirs(stager.folder)
             stager._lock = os.open(os.path.join(stager.folder, cls.LOCK), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
             fcntl.flock(stager._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            if os.path.isdir(stager.output) and not stager._can_rename_into_output():
+            stager._output_existed = os.path.isdir(stager.output)  # else nothing in it can hold an output's bytes
+            if stager._output_existed and not stager._can_rename_into_output():
                 stager.remove()
                 return None
         except OSError:
@@ -86,19 +87,12 @@ class Stager:
 
     def place(self, path: str, data: bytes) -> Staged:
         """Stage one output (in a worker process): unless the output folder already holds exactly these bytes."""
-        status = _holding(os.path.join(self.output, path), data)
-        if status is not None:
-            return Staged(None, status.st_size, status.st_mtime_ns)
+        if self._output_existed:
+            status = _holding(os.path.join(self.output, path), data)
+            if status is not None:
+                return Staged(None, status.st_size, status.st_mtime_ns)
         staged = os.path.join(self.folder, path)
-        folder = os.path.dirname(staged)
-        if folder not in self._made:
-            os.makedirs(folder, exist_ok=True)
-            self._made.add(folder)
-        with open(staged, "wb") as file:
-            file.write(data)
-            file.flush()
-            status = os.fstat(file.fileno())
-        os.chmod(staged, 0o644)
+        status = _write_new(staged, data)
         return Staged(staged, status.st_size, status.st_mtime_ns)
 
     def remove(self) -> None:
@@ -223,16 +217,10 @@ def write_if_changed(target: Path | str, data: bytes) -> tuple[bool, os.stat_res
     stat = _holding(name, data)
     if stat is not None:
         return False, stat
-    handle, temporary = _open_temporary(name)
+    temporary = _temporary_beside(name)
     try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view) :]
-            stat = os.fstat(handle)  # the mtime is final: renaming does not change it
-        finally:
-            os.close(handle)
-        os.replace(temporary, name)
+        stat = _write_new(temporary, data)
+        os.replace(temporary, name)  # the status stays true: renaming changes neither size nor time
     except BaseException:
         _unlink_quietly(temporary)
         raise
@@ -256,6 +244,8 @@ def _move_new_folders(folder: str, rendered: dict[str, object]) -> set[str]:
     """Rename whole staged folders (posts/, tags/, ...) that the output folder does not have yet.
 
     On a first build that is one rename per top-level folder instead of one per file and folder.
+    The staging folder holds only what this build's workers staged, and every staged file is in
+    `rendered` (a build with a failed output stops before writing), so the folder is moved unseen.
     Returns the paths moved that way.
     """
     groups: dict[tuple[str, str], list[str]] = {}
@@ -269,10 +259,7 @@ def _move_new_folders(folder: str, rendered: dict[str, object]) -> set[str]:
         target = os.path.join(folder, top)
         if os.path.lexists(target):
             continue
-        staged = os.path.join(stage_root, top)
-        if sum(len(files) for _, _, files in os.walk(staged)) != len(paths):
-            continue  # something else is in there: move file by file
-        os.rename(staged, target)
+        os.rename(os.path.join(stage_root, top), target)
         moved.update(paths)
     return moved
 
@@ -293,8 +280,8 @@ def copy_if_changed(source: Path, target: Path) -> bool:
             return False
     except (FileNotFoundError, NotADirectoryError):
         pass
-    handle, temporary = _open_temporary(os.fspath(target))
-    os.close(handle)
+    temporary = _temporary_beside(os.fspath(target))
+    os.close(_create(temporary))
     try:
         shutil.copyfile(source, temporary)
         os.replace(temporary, target)
@@ -304,21 +291,37 @@ def copy_if_changed(source: Path, target: Path) -> bool:
     return True
 
 
-def _open_temporary(target: str) -> tuple[int, str]:
-    """A new, empty file (mode 644) beside target to write it into; target's folders are made when missing."""
+def _temporary_beside(target: str) -> str:
+    """A name beside target to write it under, then rename."""
     folder, name = os.path.split(target)
-    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    return os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+
+
+def _create(path: str) -> int:
+    """A new, empty file (mode 644) at path, open for writing; its folders are made when missing."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
-        handle = os.open(temporary, flags, 0o644)
+        handle = os.open(path, flags, 0o644)
     except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
-        handle = os.open(temporary, flags, 0o644)
-    except FileExistsError:  # left by a killed build that had this process id
-        os.unlink(temporary)
-        handle = os.open(temporary, flags, 0o644)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle = os.open(path, flags, 0o644)
+    except FileExistsError:  # a temporary file left by a killed build that had this process id
+        os.unlink(path)
+        handle = os.open(path, flags, 0o644)
     os.fchmod(handle, 0o644)  # whatever the umask: a site is meant to be read by the web server
-    return handle, temporary
+    return handle
+
+
+def _write_new(path: str, data: bytes) -> os.stat_result:
+    """Write data to a new file at path (see _create); returns its status once written."""
+    handle = _create(path)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+        return os.fstat(handle)
+    finally:
+        os.close(handle)
 
 
 def _unlink_quietly(path: str) -> None:
