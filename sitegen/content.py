@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from .cache import Cache
 from .config import Settings, problems_from_validation
 from .errors import Problem, SitegenError, did_you_mean
-from .markdown import MarkdownRenderer, Rendered, plain_text
+from .markdown import MarkdownRenderer, Rendered, plain_text, word_count
 from .pool import run_parallel
 
 CONTENT_DIR = "content"
@@ -393,7 +393,7 @@ def read_document(data: bytes, digest: bytes, source_path: str, kind: str, confi
     rendered = renderer.render(body, base_dir)
     summary_html = renderer.render_inline(meta.summary, base_dir) if meta.summary else rendered.summary_html
     file_slug = slug_from_filename(source_path.rsplit("/", 1)[-1], kind)
-    words = len(plain_text(rendered.html).split())
+    words = word_count(rendered.html)
     description = plain_text(summary_html, DESCRIPTION_LENGTH)
     return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, digest)
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import markdown as python_markdown
 from markdown import util as markdown_util
+from markdown.blockparser import BlockParser
 from markdown.extensions import Extension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from pygments.formatters.html import HtmlFormatter
@@ -101,6 +102,49 @@ class _ScreenedInlineProcessor(InlineProcessor):
 # the stock processor is used unchanged.
 _CAN_SCREEN = all(hasattr(InlineProcessor, name) for name in ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern"))
 
+# The same for block processors: what a block must contain for each to take it. Each of these
+# finds its block with a regular expression that needs one of these strings (the table needs a
+# pipe in its header row, the Setext heading an underline, the footnote, abbreviation and link
+# definitions their '[^', '*[' and ']:'). The others test the start of the block, cheaply.
+_BLOCK_NEEDS = {
+    "table": ("|",),
+    "hashheader": ("#",),
+    "setextheader": ("\n=", "\n-"),
+    "hr": ("-", "_", "*"),
+    "deflist": (":",),
+    "quote": (">",),
+    "footnote": ("[^",),
+    "abbr": ("*[",),
+    "reference": ("]:",),
+}
+
+
+class _ScreenedBlockParser(BlockParser):
+    """Python-Markdown's block parser, skipping the block processors a block cannot match.
+
+    Skipping one is what the stock loop does when its test fails, or its run gives the block
+    back: the next processor is tried on the same block. That was a sixth of a post's Markdown
+    time. Output is the stock parser's (tests/test_markdown.py).
+    """
+
+    _screened: list | None = None
+
+    def parseDocument(self, lines):  # noqa: N802 - Python-Markdown's method
+        registry = self.blockprocessors
+        needs = {id(registry[name]): chars for name, chars in _BLOCK_NEEDS.items() if name in registry}
+        self._screened = [(processor, needs.get(id(processor))) for processor in registry]
+        return super().parseDocument(lines)
+
+    def parseBlocks(self, parent, blocks):  # noqa: N802 - Python-Markdown's method
+        screened = self._screened if self._screened is not None else [(processor, None) for processor in self.blockprocessors]
+        while blocks:
+            for processor, needs in screened:
+                block = blocks[0]
+                if needs is not None and not any(chars in block for chars in needs):
+                    continue
+                if processor.test(parent, block) and processor.run(parent, blocks) is not False:
+                    break
+
 
 EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "def_list", "abbr", "sane_lists", "codehilite", "toc")
 EXTENSION_CONFIGS = {
@@ -153,6 +197,8 @@ class _InternalLinkExtension(Extension):
         if _CAN_SCREEN:
             # Same name and priority as Python-Markdown's own, which this replaces.
             md.treeprocessors.register(_ScreenedInlineProcessor(md), "inline", 20)
+        if type(md.parser) is BlockParser:
+            md.parser.__class__ = _ScreenedBlockParser  # the parser extensions registered their processors on
 
 
 class MarkdownRenderer:
@@ -203,6 +249,16 @@ def summary_of(body_html: str) -> str:
 
 
 _TAG = re.compile(r"<[^>]+>")
+
+
+_SPACED_PUNCTUATION = re.compile(r"\s[.,;:!?]")
+
+
+def word_count(fragment: str) -> int:
+    """len(plain_text(fragment).split()), without building that text: a word of punctuation
+    alone ('a , b') joins the word before it, as plain_text writes it ('a, b')."""
+    text = html.unescape(_TAG.sub(" ", fragment)).lstrip()
+    return len(text.split()) - len(_SPACED_PUNCTUATION.findall(text))
 
 
 def plain_text(fragment: str, limit: int | None = None) -> str:

@@ -1,8 +1,9 @@
 """sitegen's Markdown converter gives Python-Markdown's own output, byte for byte.
 
-sitegen replaces Python-Markdown's inline processor with one that skips the patterns a text
-cannot match (sitegen/markdown.py). These tests convert the same text with that converter and
-with one using Python-Markdown's stock inline processor, and compare.
+sitegen replaces Python-Markdown's inline processor and block parser with ones that skip the
+patterns and block processors a text cannot match (sitegen/markdown.py). These tests convert
+the same text with that converter and with one using Python-Markdown's stock processor and
+parser, and compare.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown.blockparser import BlockParser
 from markdown.treeprocessors import InlineProcessor
 
-from sitegen.markdown import MarkdownRenderer, _ScreenedInlineProcessor
+from sitegen.markdown import MarkdownRenderer, _ScreenedBlockParser, _ScreenedInlineProcessor, plain_text, word_count
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def stock_renderer() -> MarkdownRenderer:
     renderer = MarkdownRenderer()
     renderer._md.treeprocessors.register(InlineProcessor(renderer._md), "inline", 20)
+    renderer._md.parser.__class__ = BlockParser
     return renderer
 
 
@@ -28,9 +31,12 @@ def both(text: str) -> tuple[str, str]:
     return MarkdownRenderer().render(text, "posts").html, stock_renderer().render(text, "posts").html
 
 
-def test_the_screened_processor_is_in_use():
+def test_the_screened_processor_and_parser_are_in_use():
     """Otherwise the comparisons below would compare the stock processor with itself."""
-    assert isinstance(MarkdownRenderer()._md.treeprocessors["inline"], _ScreenedInlineProcessor)
+    md = MarkdownRenderer()._md
+    assert isinstance(md.treeprocessors["inline"], _ScreenedInlineProcessor)
+    assert isinstance(md.parser, _ScreenedBlockParser)
+    assert not isinstance(stock_renderer()._md.parser, _ScreenedBlockParser)
 
 
 def test_demo_and_theme_documents_convert_as_stock():
@@ -41,9 +47,10 @@ def test_demo_and_theme_documents_convert_as_stock():
         assert ours == stock, source
 
 
-# Pieces that exercise every inline pattern, and the characters that start them, in any order:
-# emphasis, code, escapes, links and images (inline, reference, short), autolinks, raw HTML,
-# entities, hard line breaks, footnotes and abbreviations.
+# Pieces that exercise every inline pattern and block processor, and the characters that start
+# them, in any order: emphasis, code, escapes, links and images (inline, reference, short),
+# autolinks, raw HTML, entities, hard line breaks, footnotes and abbreviations; headings,
+# rules, quotes, lists, tables, definition lists, indented code and every kind of definition.
 PIECES = [
     "word", "two words", " ", "\n", "  \n", "\n\n", "*", "**", "_", "__", "`", "``", "\\", "\\*", "[", "]", "(", ")",
     "!", "<", ">", "&", ";", "#", ":", "^", "|", "-", "1.", "> ",
@@ -53,6 +60,9 @@ PIECES = [
     "\n\n[r]: https://example.com/r\n\n", "\n\n[^1]: A note.\n\n", "\n\n*[HTML]: Hyper Text\n\n",
     "\n\n```python\nx = '<a>'\n```\n\n", "\n\n| a | b |\n|---|---|\n| *1* | `2` |\n\n", "\n\n# Head *em*\n\n",
     "\n\n- item [x](y.md)\n- `two`\n\n", "\n\nTerm\n:   Definition *d*\n\n", "{: .c }",
+    "\n\nTitle\n=====\n\n", "\nSub\n---\n", "\n---\n", "\n* * *\n", "\n___\n", "\n> quoted *q*\n> more\n", ">",
+    "\n    indented code\n", "\n1. one\n2. two\n", "\n+ plus\n", "\n| only |\n| --- |\n", "a | b\n--|--\n1 | 2",
+    "\n## Closed ##\n", "#", "\n:  def\n", "[^n]: note", "*[AT]: A T", "[x]: /x \"T\"", "[y]:/y", "[z]:\n  /z", "]:", "\n\n\n", "\t",
 ]
 
 
@@ -68,3 +78,10 @@ def test_any_mix_of_inline_markup_converts_as_stock(pieces):
 def test_any_punctuation_soup_converts_as_stock(text):
     ours, stock = both(text)
     assert ours == stock
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.sampled_from(list("ab .,;:!?\n\t\xa0<>/p&;#x") + ["&amp;", "&nbsp;", "<p>", "</p>", "&#32;", "&#46;"]), max_size=60))
+def test_word_count_counts_the_words_of_the_plain_text(pieces):
+    fragment = "".join(pieces)
+    assert word_count(fragment) == len(plain_text(fragment).split())
