@@ -341,7 +341,7 @@ def render_all(
 
     rendered: dict[str, bytes | None] = {}
     problems: list[Problem] = []
-    view = SiteView(site)
+    shared = shared_context(site, plan)
     records: dict[str, RenderRecord] = {}
     owns: dict[str, bytes] = {}
     stale: list[int] = []
@@ -371,7 +371,7 @@ def render_all(
         memo_token = _partials.set(partials)
         try:
             output = plan.outputs[number]
-            data = render_output(env, site, plan, output, view)
+            data = render_output(env, site, plan, output, shared)
             return (place(output.path, data) if place is not None else data), tuple(reads), ()
         except SitegenError as error:
             return None, (), error.problems
@@ -408,7 +408,18 @@ def render_all(
     return RenderReport({o.path: rendered[o.path] for o in plan.outputs}, ordered, processes)
 
 
-def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Output, view: SiteView | None = None) -> bytes:
+def shared_context(site: Site, plan: Plan) -> dict:
+    """The template variables every output of a build sees: one set of objects for all, so a
+    partial() given one of them (channels) is rendered once, not once per page."""
+    return {
+        "site": SiteView(site),
+        "config": site.config,
+        "feeds": plan.feeds,
+        "channels": RecordingMapping(("channels",), plan.channels),
+    }
+
+
+def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Output, shared: dict | None = None) -> bytes:
     """One output's bytes; template errors become problems naming the template line and the output."""
     if output.kind == "feed":
         return render_feed(site, output.item, output.format)
@@ -417,13 +428,10 @@ def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Outpu
     if output.kind == "qr":
         return render_qr(output.item, output.format)
     context = {
-        "site": view or SiteView(site),
-        "config": site.config,
+        **(shared if shared is not None else shared_context(site, plan)),
         "output": output,
         "head": output.head,
         "paginator": output.paginator,
-        "feeds": plan.feeds,
-        "channels": RecordingMapping(("channels",), plan.channels),
     }
     if output.item is not None:
         context[output.kind if output.kind in ("post", "page", "offer") else "taxonomy"] = output.item

@@ -481,6 +481,20 @@ def test_404_page_links_work_from_any_url(pages):
 # ---------------------------------------------------------------------------------
 
 
+def test_footer_has_contact_and_follow_on_every_page_but_the_home_page(pages):
+    """The home page shows its own Visit and Follow sections above; the footer (rendered once per
+    build by partial()) leaves them out there only."""
+    phone = config()["business"]["phone"]
+    for url, soup in pages.items():
+        footer = soup.find("footer", class_="site-footer")
+        if footer is None:
+            continue
+        has_contact = footer.find(id="footer-contact") is not None and phone in footer.get_text()
+        has_follow = footer.find("a", href="/subscribe/#site") is not None
+        assert (has_contact, has_follow) == ((False, False) if url == "/" else (True, True)), url
+    assert pages["/"].find("footer", class_="site-footer") is not None
+
+
 def test_home_page_describes_the_organization(pages):
     objects, problems = json_ld(pages["/"])
     assert not problems, problems
