@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.blockparser import BlockParser
@@ -85,3 +86,19 @@ def test_any_punctuation_soup_converts_as_stock(text):
 def test_word_count_counts_the_words_of_the_plain_text(pieces):
     fragment = "".join(pieces)
     assert word_count(fragment) == len(plain_text(fragment).split())
+
+
+def test_code_blocks_get_the_lexer_pygments_would_give():
+    """codehilite's lexer lookup is memoized (sitegen/markdown.py); unknown names still raise."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    from sitegen.markdown import _lexer_by_name
+
+    for alias in ("python", "py", "yaml", "JSON", "bash", "sh", "text", "html+jinja", "toml"):
+        ours, stock = _lexer_by_name(alias, stripnl=False), get_lexer_by_name(alias, stripnl=False)
+        assert type(ours) is type(stock) and ours.stripnl is False, alias
+    with pytest.raises(ClassNotFound):
+        _lexer_by_name("no-such-language")
+    html = MarkdownRenderer().render("```no-such-language\nx = 1\n```\n", "posts").html
+    assert 'class="highlight"' in html and "x = 1" in html
