@@ -21,7 +21,7 @@ from .cache import Cache
 from .config import Settings, problems_from_validation
 from .errors import Problem, SitegenError, did_you_mean
 from .markdown import MarkdownRenderer, Rendered, plain_text, word_count
-from .pool import run_parallel
+from .pool import counted, run_parallel
 
 CONTENT_DIR = "content"
 DESCRIPTION_LENGTH = 160
@@ -286,15 +286,11 @@ def read_content(
         return (source_path, kind, digest, config.timezone)
 
     missing = [(path, source_path, kind) for source_path, kind, path, digest, _ in found if digest is None or key_of(source_path, kind, digest) not in known]
-    parsed = run_parallel(functools.partial(_parse, config=config), missing, jobs)
+    parse = functools.partial(_parse, config=config)
+    parsed = run_parallel(parse, missing, jobs)
     if parsed is None:
-        renderer = MarkdownRenderer()
-        parsed = []
-        for number, job in enumerate(missing):
-            if progress is not None and number % 50 == 0:
-                progress("reading", number, len(missing))
-            parsed.append(_parse(job, config, renderer))
-    fresh = dict(zip((source_path for _, source_path, _ in missing), parsed, strict=True))
+        parsed = map(parse, missing)  # the Markdown converter is made at the first file that needs it
+    fresh = dict(zip((source_path for _, source_path, _ in missing), counted(parsed, progress, "reading", len(missing)), strict=True))
 
     seen: dict[tuple, Any] = {}
     documents: list[Document] = []
@@ -350,20 +346,20 @@ def _hidden_name(name: str) -> bool:
     return name.startswith((".", "_")) or name.endswith("~")
 
 
-def _parse(job: tuple[str, str, str], config: Settings, renderer: MarkdownRenderer | None = None) -> tuple[bytes, "Document | SitegenError"]:
+def _parse(job: tuple[str, str, str], config: Settings) -> tuple[bytes, "Document | SitegenError"]:
     """One file's content hash and Document, or the SitegenError it raised (a value, so it can cross processes)."""
     path, source_path, kind = job
     data = _read(path)
     digest = hashlib.blake2b(data, digest_size=16).digest()
     try:
-        return digest, read_document(data, digest, source_path, kind, config, renderer or _worker_renderer())
+        return digest, read_document(data, digest, source_path, kind, config, _worker_renderer())
     except SitegenError as error:
         return digest, error
 
 
 @functools.cache
 def _worker_renderer() -> MarkdownRenderer:
-    """One Markdown converter per worker process."""
+    """One Markdown converter per process (each worker makes its own)."""
     return MarkdownRenderer()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 MINIMUM_PER_WORKER = 100
@@ -21,19 +21,34 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def run_parallel(function: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any] | None:
-    """[function(item) for item in items] across `jobs` forked processes, in order.
+def run_parallel(function: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> Iterator[Any] | None:
+    """function(item) for each item, across `jobs` forked processes, in order.
 
-    Returns None when it is not worth it or not possible (few items, one job, no fork on this
-    platform): the caller then runs the loop itself.
+    An iterator: each result comes as soon as it and those before it are done, so what the caller
+    does with them overlaps the workers' work. The caller reads it to the end (the workers are
+    forked at the first result and stopped after the last). Returns None when it is not worth it
+    or not possible (few items, one job, no fork on this platform): the caller then runs the
+    loop itself.
     """
     workers = min(jobs, len(items) // MINIMUM_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
+    return _results(function, items, workers)
+
+
+def _results(function: Callable[[Any], Any], items: Sequence[Any], workers: int) -> Iterator[Any]:
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_install, initargs=(function,)) as pool:
-        chunk = max(1, len(items) // (workers * 8))
-        return pool.map(_call, items, chunksize=chunk)
+        # Small chunks (32 a worker): the last ones end close together, so no core waits long at the end.
+        yield from pool.imap(_call, items, chunksize=max(1, len(items) // (workers * 32)))
+
+
+def counted(results: Iterable[Any], progress: Callable[[str, int, int], None] | None, stage: str, total: int) -> Iterator[Any]:
+    """The results, reporting progress(stage, done, total) every 50 as they come."""
+    for done, result in enumerate(results):
+        if progress is not None and done % 50 == 0:
+            progress(stage, done, total)
+        yield result
 
 
 # Set in each worker process by its initializer (fork hands the function over without pickling).

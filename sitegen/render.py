@@ -24,7 +24,7 @@ from .fingerprint import MISSING, Fingerprinter
 from .model import Site
 from .feeds import render_feed
 from .plan import Output, Plan
-from .pool import MINIMUM_PER_WORKER, run_parallel
+from .pool import MINIMUM_PER_WORKER, counted, run_parallel
 from .text import format_date, format_moment, format_money
 
 TEMPLATES_DIR = "templates"
@@ -372,7 +372,7 @@ def render_all(
         try:
             output = plan.outputs[number]
             data = render_output(env, site, plan, output, shared)
-            return (place(output.path, data) if place is not None else data), tuple(reads), ()
+            return (place(output.path, data) if place is not None else data), tuple(sorted(reads, key=repr)), ()
         except SitegenError as error:
             return None, (), error.problems
         finally:
@@ -380,16 +380,11 @@ def render_all(
             _reads.reset(token)
 
     partials: dict = {}  # partial() renderings of this build (each worker process fills its own)
-    results = run_parallel(functools.partial(render_one, place=place), stale, jobs)
-    processes = min(jobs, len(stale) // MINIMUM_PER_WORKER) if results is not None else 1
-    if results is None:
-        results = []
-        for done, number in enumerate(stale):
-            if progress is not None and done % 50 == 0:
-                progress("rendering", done, len(stale))
-            results.append(render_one(number))
+    parallel = run_parallel(functools.partial(render_one, place=place), stale, jobs)
+    processes = min(jobs, len(stale) // MINIMUM_PER_WORKER) if parallel is not None else 1
+    results = parallel if parallel is not None else map(render_one, stale)
     fresh: list[str] = []
-    for number, (data, reads, errors) in zip(stale, results, strict=True):
+    for number, (data, reads, errors) in zip(stale, counted(results, progress, "rendering", len(stale)), strict=True):
         if errors:
             problems.extend(errors)
             continue
@@ -397,7 +392,7 @@ def render_all(
         rendered[path] = data
         fresh.append(path)
         kept = data if isinstance(data, bytes) else None  # else written by a worker: the file holds the bytes
-        records[path] = RenderRecord(global_key, owns[path], tuple(pair(r) for r in sorted(reads, key=repr)), kept)
+        records[path] = RenderRecord(global_key, owns[path], tuple(pair(r) for r in reads), kept)
     raise_if(problems)
     cache.renders = records  # only outputs that still exist
     cache.strings = fingerprint.strings
