@@ -118,7 +118,8 @@ def save_cache(folder: Path, cache: Cache) -> None:
     if cache.loaded is not None and (folder / CACHE_FILE).is_file() and _unchanged(cache.loaded, _snapshot(cache)):
         return
     prepare_cache_folder(folder)
-    renders = {path: dataclasses.replace(record, data=None) for path, record in cache.renders.items()}
+    # Only records made this build hold bytes; the output folder holds them (dataclasses.replace is slow).
+    renders = {path: record if record.data is None else dataclasses.replace(record, data=None) for path, record in cache.renders.items()}
     state = {name: getattr(cache, name) for name in _SAVED} | {"renders": renders}
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".build.", suffix=".tmp")
     try:
