@@ -460,12 +460,17 @@ def stock_markdown_configs() -> dict[str, dict]:
 def floor_child(posts_folder: Path) -> None:
     """In a fresh process: convert every post body with sitegen's extensions and settings; print JSON.
 
-    Python-Markdown alone, as it comes: codehilite keeps its stock Pygments formatter (sitegen's
-    subclass, which builds the style table once, is sitegen's own speed-up and not the floor's).
+    Python-Markdown alone, as it comes: codehilite keeps its stock Pygments formatter and lexer
+    lookup, and the stock inline processor and block parser. sitegen's speed-ups (its formatter
+    subclass, its lexer memo, its screened processors) are sitegen's, not the floor's.
     """
     import markdown
+    import pygments.lexers
+    from markdown.extensions import codehilite
 
     from sitegen.markdown import EXTENSIONS
+
+    codehilite.get_lexer_by_name = pygments.lexers.get_lexer_by_name  # importing sitegen.markdown swapped it
 
     configs = stock_markdown_configs()
     bodies = [split_front_matter(p.read_text(encoding="utf-8"))[1] for p in sorted(posts_folder.glob("*.md"))]
