@@ -11,6 +11,7 @@ import functools
 import os
 import pickle
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ class Cache:
     folder: Path | None = None
     """Where the cache is saved, if it is (compiled templates are kept there too)."""
     loaded: dict[str, Any] | None = field(default=None, repr=False)
-    """What load_cache() read (inner dicts copied): save_cache() writes nothing when that is still the state."""
+    """File name -> what load_cache() read from it (inner dicts copied): save_cache() leaves a file alone while that is still its part."""
     environments: dict[tuple, Any] = field(default_factory=dict)
     """(site root, theme folder, template files) -> its Jinja environment, whose compiled templates stay
     valid while no template file is added or removed (Jinja reloads changed ones itself)."""
@@ -72,7 +73,11 @@ class Cache:
 CACHE_DIR = ".sitegen-cache"
 """The cache folder, in the site folder beside output/."""
 CACHE_FILE = "build.pickle"
-FORMAT = 3
+"""What rendering left: render records, item heads, written files, feed HTML."""
+DOCUMENT_SHARDS = 16
+"""Parsed documents and file status are split by source path into this many files, so a build that
+re-parsed one file rewrites one small file, not all of them (70 MB for 10,000 posts)."""
+FORMAT = 4
 
 
 @functools.cache
@@ -93,43 +98,88 @@ def cache_versions() -> dict[str, str]:
 
 
 def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
-    """The cache saved in folder, or an empty one (with a warning saying why) when it is unusable."""
-    path = folder / CACHE_FILE
-    try:
-        with path.open("rb") as file:
-            header = pickle.load(file)
-            if not isinstance(header, dict) or header != cache_versions():
-                return Cache(folder=folder), (f"{path}: made by other versions ({_describe(header)}); rebuilding it",)
-            state = pickle.load(file)
-        cache = Cache(**{name: state[name] for name in _SAVED}, folder=folder)
-        cache.loaded = _snapshot(cache)
-    except FileNotFoundError:
-        return Cache(folder=folder), ()
-    except Exception as error:  # noqa: BLE001 - a cache must never break a build: any damage means "start over"
-        return Cache(folder=folder), (f"{path}: unreadable ({type(error).__name__}: {error}); ignoring it and rebuilding",)
-    return cache, ()
+    """The cache saved in folder; each file that is unusable is left out, with a warning saying why."""
+    cache, warnings, loaded = Cache(folder=folder), [], {}
+    for name in _file_names():
+        path = folder / name
+        try:
+            with path.open("rb") as file:
+                header = pickle.load(file)
+                if not isinstance(header, dict) or header != cache_versions():
+                    warnings.append(f"{path}: made by other versions ({_describe(header)}); rebuilding it")
+                    continue
+                state = pickle.load(file)
+            if set(state) != set(_fields_of(name)):
+                raise ValueError(f"holds {sorted(state)}, expected {sorted(_fields_of(name))}")
+        except FileNotFoundError:
+            continue
+        except Exception as error:  # noqa: BLE001 - a cache must never break a build: any damage means "start over"
+            warnings.append(f"{path}: unreadable ({type(error).__name__}: {error}); ignoring it and rebuilding")
+            continue
+        if name == CACHE_FILE:
+            for field, value in state.items():
+                setattr(cache, field, value)
+        else:
+            cache.documents.update(state["documents"])
+            cache.stats.update(state["stats"])
+        loaded[name] = _snapshot(state)
+    cache.loaded = loaded
+    return cache, tuple(warnings)
 
 
 def save_cache(folder: Path, cache: Cache) -> None:
-    """Write the cache atomically; values tied to this process (object identities, environments) stay behind.
+    """Write the cache atomically, file by file; values tied to this process (object identities,
+    environments) stay behind.
 
-    A build that changed nothing leaves the file alone: writing 80 MB for 10,000 posts costs half a second.
+    A file whose part nothing changed is left alone: writing 80 MB for 10,000 posts costs half a second.
     """
-    if cache.loaded is not None and (folder / CACHE_FILE).is_file() and _unchanged(cache.loaded, _snapshot(cache)):
-        return
-    prepare_cache_folder(folder)
-    # Only records made this build hold bytes; the output folder holds them (dataclasses.replace is slow).
-    renders = {path: record if record.data is None else dataclasses.replace(record, data=None) for path, record in cache.renders.items()}
-    state = {name: getattr(cache, name) for name in _SAVED} | {"renders": renders}
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".build.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            pickle.dump(cache_versions(), file, protocol=5)
-            pickle.dump(state, file, protocol=5)
-        os.replace(temporary, folder / CACHE_FILE)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    for name, state in _parts(cache).items():
+        path = folder / name
+        if cache.loaded is not None and name in cache.loaded and path.is_file() and _same(cache.loaded[name], state):
+            continue
+        if name != CACHE_FILE and not any(state.values()) and not path.exists():
+            continue  # an empty shard that never held anything
+        if name == CACHE_FILE:
+            # Only records made this build hold bytes; the output folder holds them (dataclasses.replace is slow).
+            state = state | {"renders": {key: r if r.data is None else dataclasses.replace(r, data=None) for key, r in cache.renders.items()}}
+        prepare_cache_folder(folder)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                pickle.dump(cache_versions(), file, protocol=5)
+                pickle.dump(state, file, protocol=5)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def documents_file(source_path: str) -> str:
+    """The cache file that holds this content file's parsed document and status."""
+    return _shard_name(zlib.crc32(source_path.encode("utf-8")) % DOCUMENT_SHARDS)
+
+
+def _shard_name(shard: int) -> str:
+    return f"documents-{shard:02d}.pickle"
+
+
+def _file_names() -> list[str]:
+    return [*(_shard_name(shard) for shard in range(DOCUMENT_SHARDS)), CACHE_FILE]
+
+
+def _fields_of(name: str) -> tuple[str, ...]:
+    return ("heads", "renders", "written", "feed_html") if name == CACHE_FILE else ("documents", "stats")
+
+
+def _parts(cache: Cache) -> dict[str, dict[str, Any]]:
+    """What each cache file holds: documents and file status by shard, and the rest in CACHE_FILE."""
+    parts: dict[str, dict[str, Any]] = {name: {"documents": {}, "stats": {}} for name in _file_names()[:-1]}
+    for key, document in cache.documents.items():  # key: (source path, kind, content hash, time zone)
+        parts[documents_file(key[0])]["documents"][key] = document
+    for source_path, status in cache.stats.items():
+        parts[documents_file(source_path)]["stats"][source_path] = status
+    parts[CACHE_FILE] = {field: getattr(cache, field) for field in _fields_of(CACHE_FILE)}
+    return parts
 
 
 def prepare_cache_folder(folder: Path) -> None:
@@ -148,22 +198,20 @@ def versions_digest() -> str:
     return hashlib.blake2b(json.dumps(cache_versions(), sort_keys=True).encode(), digest_size=6).hexdigest()
 
 
-# What survives between processes: values keyed by content, never by object identity.
-_SAVED = ("documents", "stats", "heads", "renders", "written", "feed_html")
-
-
-def _snapshot(cache: Cache) -> dict[str, Any]:
-    """The saved parts of the cache, copied deep enough that later changes do not reach the copy."""
-    copied = {name: dict(getattr(cache, name)) for name in _SAVED}
-    copied["written"] = {folder: dict(files) for folder, files in cache.written.items()}  # updated in place
+def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
+    """A file's fields as loaded, copied deep enough that later changes to the cache do not reach the copy."""
+    copied = {field: dict(value) for field, value in state.items()}
+    if "written" in copied:
+        copied["written"] = {folder: dict(files) for folder, files in state["written"].items()}  # updated in place
     return copied
 
 
-def _unchanged(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Whether two snapshots hold the same entries: documents and renders the same objects, the rest equal."""
-    for name in _SAVED:
-        old, new = before[name], after[name]
-        if name in ("documents", "heads", "renders"):  # big values: made anew means changed
+def _same(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether a file's fields hold the entries they held when loaded: documents, heads and renders the
+    same objects (big values: made anew means changed), the rest equal."""
+    for field, new in after.items():
+        old = before[field]
+        if field in ("documents", "heads", "renders"):
             if old.keys() != new.keys() or any(old[key] is not value for key, value in new.items()):
                 return False
         elif old != new:

@@ -7,7 +7,9 @@ import pickle
 import shutil
 import time
 
-from sitegen.cache import CACHE_DIR, CACHE_FILE, cache_versions
+import pytest
+
+from sitegen.cache import CACHE_DIR, CACHE_FILE, cache_versions, documents_file
 
 from .conftest import NOW, post, run_cli, snapshot, write_files
 from .test_incremental import corpus
@@ -51,10 +53,15 @@ def test_no_change_rebuild_writes_no_files(make_site):
     assert snapshot(root / "output") == before  # same bytes and modification times
 
 
-def test_corrupt_cache_is_ignored_with_a_warning(make_site, tmp_path):
+# The file of render records, and a file of parsed documents (the one holding post 5).
+CACHE_FILES = [CACHE_FILE, documents_file("content/posts/2025-06-06-post-5.md")]
+
+
+@pytest.mark.parametrize("name", CACHE_FILES)
+def test_corrupt_cache_is_ignored_with_a_warning(make_site, tmp_path, name):
     root = make_site(corpus(10))
     build_cli(root)
-    cache_file = root / CACHE_DIR / CACHE_FILE
+    cache_file = root / CACHE_DIR / name
     data = cache_file.read_bytes()
     cache_file.write_bytes(data[: len(data) // 2] + b"\x00garbage")
     result = build_cli(root)
@@ -64,10 +71,11 @@ def test_corrupt_cache_is_ignored_with_a_warning(make_site, tmp_path):
     assert build_cli(root).stderr == ""  # the rebuilt cache is good again
 
 
-def test_foreign_version_cache_is_ignored(make_site, tmp_path):
+@pytest.mark.parametrize("name", CACHE_FILES)
+def test_foreign_version_cache_is_ignored(make_site, tmp_path, name):
     root = make_site(corpus(10))
     build_cli(root)
-    cache_file = root / CACHE_DIR / CACHE_FILE
+    cache_file = root / CACHE_DIR / name
     with cache_file.open("rb") as file:
         pickle.load(file)
         state = pickle.load(file)
@@ -107,14 +115,19 @@ def test_no_change_rebuild_leaves_the_cache_file_alone(make_site):
     root = make_site(corpus(10))
     build_cli(root)
     build_cli(root)  # the first rebuild may still record file status (see test below)
-    cache_file = root / CACHE_DIR / CACHE_FILE
-    before = cache_file.stat().st_mtime_ns
+    def times() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in (root / CACHE_DIR).glob("*.pickle")}
+
+    before = times()
+    assert CACHE_FILE in before and len(before) > 2  # the render records and several files of documents
     build_cli(root)
-    assert cache_file.stat().st_mtime_ns == before
+    assert times() == before
     path = root / "content/posts/2025-06-06-post-5.md"
     path.write_text(path.read_text().replace("Some *text*", "Other *text*"))
     build_cli(root)
-    assert cache_file.stat().st_mtime_ns != before
+    after = times()
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {CACHE_FILE, documents_file("content/posts/2025-06-06-post-5.md")}  # the edited post's file only
 
 
 def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(make_site, tmp_path):
@@ -123,7 +136,7 @@ def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(make_site, 
     path = root / "content/posts/2025-06-06-post-5.md"
     time.sleep(2.1)  # status is trusted only once a file is 2 s old (file times are coarse)
     build_cli(root)
-    with (root / CACHE_DIR / CACHE_FILE).open("rb") as file:
+    with (root / CACHE_DIR / documents_file("content/posts/2025-06-06-post-5.md")).open("rb") as file:
         pickle.load(file)
         assert "content/posts/2025-06-06-post-5.md" in pickle.load(file)["stats"]  # the next build trusts it
     status = os.stat(path)
