@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import enum
 import signal
 import sys
@@ -317,25 +318,38 @@ def main() -> None:
     # of a small rebuild. mypy's command line does the same.
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    _leave(_run())
+
+
+def _run() -> int:
+    """Run the command line; its exit status."""
     try:
         status = cli.main(standalone_mode=False, prog_name="sitegen")
     except SitegenError as error:
         _report(error)
-        sys.exit(ExitStatus.SITE_ERROR)
-    except click.exceptions.Abort:
+        return ExitStatus.SITE_ERROR
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
-        sys.exit(ExitStatus.INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(ExitStatus.INTERRUPTED)
+        return ExitStatus.INTERRUPTED
     except click.ClickException as error:
         error.show()
-        sys.exit(error.exit_code)
+        return error.exit_code
     except OSError as error:
         click.secho("error: ", fg="red", bold=True, err=True, nl=False)
         click.echo(f"{error.filename or ''}: {error.strerror or error}", err=True)
-        sys.exit(ExitStatus.SITE_ERROR)
-    sys.exit(status if isinstance(status, int) else ExitStatus.OK)
+        return ExitStatus.SITE_ERROR
+    return status if isinstance(status, int) else ExitStatus.OK
+
+
+def _leave(status: int) -> None:
+    """Exit without tearing the heap down object by object (the loaded cache: 20-40 ms of every
+    command). Nothing is left to clean up: worker pools are closed, files written and renamed."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can reach it
+            pass
+    os._exit(int(status))
 
 
 if __name__ == "__main__":
