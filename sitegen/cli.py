@@ -9,7 +9,6 @@ import enum
 import signal
 import sys
 import time
-import webbrowser
 from pathlib import Path
 
 import click
@@ -199,6 +198,8 @@ def serve_command(source: Path, port: int, host: str, drafts: bool, future: bool
     server.start()
     click.echo(f"Serving {server.url}/  (watching {source.resolve()}; Ctrl-C to stop)")
     if open_browser:
+        import webbrowser  # here, not at the top: every other command would pay for importing it
+
         webbrowser.open(server.url + "/")
     try:
         while True:

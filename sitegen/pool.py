@@ -7,7 +7,6 @@ is not safe in a process that runs threads, so the dev server never asks for mor
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -31,12 +30,18 @@ def run_parallel(function: Callable[[Any], Any], items: Sequence[Any], jobs: int
     loop itself.
     """
     workers = min(jobs, len(items) // MINIMUM_PER_WORKER)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2:
+        return None
+    import multiprocessing  # here: a small rebuild never starts workers and need not import it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return None
     return _results(function, items, workers)
 
 
 def _results(function: Callable[[Any], Any], items: Sequence[Any], workers: int) -> Iterator[Any]:
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_install, initargs=(function,)) as pool:
         # Small chunks (32 a worker): the last ones end close together, so no core waits long at the end.
