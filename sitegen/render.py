@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections.abc
 import contextvars
 import functools
+import os
 import importlib.resources
 import shutil
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = 
     )
     # Where template files are named from in messages: the site, or the themes' parent folder.
     env.sitegen_roots = (site_root, theme.root.parent.parent)  # type: ignore[attr-defined]
+    env.sitegen_template_folders = (site_root / TEMPLATES_DIR, theme.root / TEMPLATES_DIR)  # type: ignore[attr-defined]
     env.filters.update(rel=_rel, date=format_date, moment=format_moment, money=format_money, isodate=lambda d: d.isoformat())
     env.globals["partial"] = _partial
     return env
@@ -232,6 +234,11 @@ class _RecordingContext(jinja2.runtime.Context):
         return super().resolve_or_missing(key)
 
 
+def _has_linked_folder(folder: Path) -> bool:
+    """Whether a folder under folder is a symbolic link (not walked by Jinja's list_templates())."""
+    return any(os.path.islink(os.path.join(parent, name)) for parent, names, _ in os.walk(folder) for name in names)
+
+
 class _RecordingEnvironment(jinja2.Environment):
     """Records every template a render loads (extends and includes too).
 
@@ -240,15 +247,20 @@ class _RecordingEnvironment(jinja2.Environment):
     disk: Jinja otherwise checks a template file's modification time each time a page extends,
     includes or selects it, and looks for a missing override in every template folder (together
     a sixth of rendering). The next build checks again, so the dev server sees edited templates.
+    Jinja's list of template files leaves out folders reached through a symbolic link, so with
+    such a folder every name is looked for on disk.
     """
 
     context_class = _RecordingContext
     _loaded: dict[str, jinja2.Template] | None = None
-    _available: frozenset[str] = frozenset()
+    _available: frozenset[str] | None = None
 
-    def start_build(self, available: frozenset[str]) -> None:
-        """Begin a build whose template folders hold `available` (list_templates()): forget what was loaded."""
-        self._loaded, self._available = {}, available
+    def start_build(self, available: frozenset[str], folders: tuple[Path, ...]) -> frozenset[str] | None:
+        """Begin a build whose template `folders` hold `available` (list_templates()): forget what was
+        loaded. Returns `available`, or None when it may be incomplete (a linked folder)."""
+        self._loaded = {}
+        self._available = None if any(map(_has_linked_folder, folders)) else available
+        return self._available
 
     def _load_template(self, name, globals):  # noqa: A002 - Jinja's signature
         # Jinja 3 routes get_template, select_template, extends and include through here.
@@ -258,13 +270,13 @@ class _RecordingEnvironment(jinja2.Environment):
             return super()._load_template(name, globals)
         template = loaded.get(name)
         if template is None:
-            if "/".join(split_template_path(name)) not in self._available:
+            if self._available is not None and "/".join(split_template_path(name)) not in self._available:
                 raise jinja2.TemplateNotFound(name)
             template = loaded[name] = super()._load_template(name, globals)
         return template
 
 
-def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment, available: frozenset[str]):
+def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment, available: frozenset[str] | None):
     """The current value of a recorded read (MISSING when it is gone)."""
     kind = read[0]
     if kind == "site":
@@ -279,7 +291,7 @@ def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment, av
     if kind == "feeds":
         return plan.feeds
     if kind == "template":
-        if read[1] not in available:  # most overrides looked for (posts/<slug>.html) do not exist
+        if available is not None and read[1] not in available:  # most overrides looked for (posts/<slug>.html) do not exist
             return MISSING
         try:
             source, filename, _ = env.loader.get_source(env, read[1])
@@ -324,8 +336,8 @@ def render_all(
     fingerprint = Fingerprinter(cache.strings, cache.digests)
     global_key = fingerprint((__version__, site.config, str(env.sitegen_roots[1]), site.base_url))
     values: dict[tuple, bytes] = {}
-    available = frozenset(env.list_templates())  # one walk of the template folders a build
-    env.start_build(available)
+    # One walk of the template folders a build; None when it cannot list them all.
+    available = env.start_build(frozenset(env.list_templates()), env.sitegen_template_folders)
 
     def current(read: tuple) -> bytes:
         if read not in values:

@@ -6,6 +6,8 @@ import json
 
 from bs4 import BeautifulSoup
 
+from sitegen.cache import Cache
+
 from .conftest import BASE_CONFIG, post, write_files
 
 
@@ -217,6 +219,26 @@ def test_site_templates_override_theme_and_can_extend_it(make_site, build_at):
     page = soup(root / "output/about/index.html")
     assert page.find(id="custom").get_text() == "About"
     assert page.select_one(".entry-content").get_text(strip=True) == "Us."
+
+
+def test_templates_in_a_linked_folder_are_found(make_site, build_at, tmp_path):
+    """Jinja's list of templates skips folders reached through a symbolic link; such templates load all the same."""
+    shared = tmp_path / "shared-partials"
+    shared.mkdir()
+    (shared / "greeting.html").write_text('<p id="greeting">Hello from a linked folder</p>')
+    root = make_site(
+        {
+            "content/pages/about.md": "---\ntitle: About\n---\nUs.\n",
+            "templates/page.html": '{% extends "!theme/page.html" %}{% block main %}{% include "linked/greeting.html" %}{{ super() }}{% endblock %}',
+        }
+    )
+    (root / "templates/linked").symlink_to(shared, target_is_directory=True)
+    cache = Cache()
+    build_at(root, cache=cache)
+    assert soup(root / "output/about/index.html").find(id="greeting").get_text() == "Hello from a linked folder"
+    (shared / "greeting.html").write_text('<p id="greeting">Hello again</p>')
+    build_at(root, cache=cache)  # a rebuild that reuses renderings sees the linked template change
+    assert soup(root / "output/about/index.html").find(id="greeting").get_text() == "Hello again"
 
 
 def test_template_typo_names_template_line_and_output(make_site, build_at):
