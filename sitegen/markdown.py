@@ -80,6 +80,12 @@ _INLINE_NEEDS = {
 }
 
 
+def _screened(registry, needs_by_name: dict[str, tuple[str, ...]]) -> list[tuple[object, tuple[str, ...] | None]]:
+    """The registry's items in order, each with what a text must contain for it (None: always try it)."""
+    needs = {id(registry[name]): chars for name, chars in needs_by_name.items() if name in registry}
+    return [(item, needs.get(id(item))) for item in registry]
+
+
 class _ScreenedInlineProcessor(InlineProcessor):
     """Python-Markdown's inline processor, skipping the patterns a text cannot match.
 
@@ -93,9 +99,7 @@ class _ScreenedInlineProcessor(InlineProcessor):
     """
 
     def run(self, tree, ancestors=None):  # noqa: D102 - Python-Markdown's hook
-        registry = self.inlinePatterns
-        needs = {id(registry[name]): chars for name, chars in _INLINE_NEEDS.items() if name in registry}
-        self._screened = [(pattern, needs.get(id(pattern))) for pattern in registry]
+        self._screened = _screened(self.inlinePatterns, _INLINE_NEEDS)
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803 - overrides the stock private method
@@ -152,13 +156,11 @@ class _ScreenedBlockParser(BlockParser):
     _screened: list | None = None
 
     def parseDocument(self, lines):  # noqa: N802 - Python-Markdown's method
-        registry = self.blockprocessors
-        needs = {id(registry[name]): chars for name, chars in _BLOCK_NEEDS.items() if name in registry}
-        self._screened = [(processor, needs.get(id(processor))) for processor in registry]
+        self._screened = _screened(self.blockprocessors, _BLOCK_NEEDS)
         return super().parseDocument(lines)
 
     def parseBlocks(self, parent, blocks):  # noqa: N802 - Python-Markdown's method
-        screened = self._screened if self._screened is not None else [(processor, None) for processor in self.blockprocessors]
+        screened = self._screened if self._screened is not None else _screened(self.blockprocessors, {})
         while blocks:
             for processor, needs in screened:
                 block = blocks[0]

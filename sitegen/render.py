@@ -234,6 +234,17 @@ class _RecordingContext(jinja2.runtime.Context):
         return super().resolve_or_missing(key)
 
 
+def _listed(name: str, available: frozenset[str] | None) -> bool:
+    """Whether template `name` may exist: it is among the build's template files, or they could not
+    all be listed (None). Names are compared as Jinja's loaders read them ('a//b.html' is 'a/b.html')."""
+    if available is None:
+        return True
+    try:
+        return "/".join(split_template_path(name)) in available
+    except jinja2.TemplateNotFound:  # '..' in the name: no loader reads it
+        return False
+
+
 def _has_linked_folder(folder: Path) -> bool:
     """Whether a folder under folder is a symbolic link (not walked by Jinja's list_templates())."""
     return any(os.path.islink(os.path.join(parent, name)) for parent, names, _ in os.walk(folder) for name in names)
@@ -270,7 +281,7 @@ class _RecordingEnvironment(jinja2.Environment):
             return super()._load_template(name, globals)
         template = loaded.get(name)
         if template is None:
-            if self._available is not None and "/".join(split_template_path(name)) not in self._available:
+            if not _listed(name, self._available):
                 raise jinja2.TemplateNotFound(name)
             template = loaded[name] = super()._load_template(name, globals)
         return template
@@ -291,7 +302,7 @@ def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment, av
     if kind == "feeds":
         return plan.feeds
     if kind == "template":
-        if available is not None and read[1] not in available:  # most overrides looked for (posts/<slug>.html) do not exist
+        if not _listed(read[1], available):  # most overrides looked for (posts/<slug>.html) do not exist
             return MISSING
         try:
             source, filename, _ = env.loader.get_source(env, read[1])

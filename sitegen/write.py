@@ -121,10 +121,8 @@ def remove_abandoned_staging(output_dir: Path) -> None:
         folder = os.path.join(parent, name)
         try:
             handle = os.open(os.path.join(folder, Stager.LOCK), os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
-        except FileNotFoundError:
-            continue  # being created this instant, or not ours
         except OSError:
-            continue
+            continue  # gone, being created this instant, or not ours
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
