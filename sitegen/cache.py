@@ -84,17 +84,29 @@ FORMAT = 4
 def cache_versions() -> dict[str, str]:
     """Everything whose version changes what a cached value would be."""
     import sys
-    from importlib.metadata import PackageNotFoundError, version
+
+    import feedgen.version
+    import jinja2
+    import markdown
+    import pydantic
+    import pygments
+    import yaml
 
     from . import __version__
 
-    versions = {"format": str(FORMAT), "sitegen": __version__, "python": sys.version.split()[0]}
-    for package in ("markdown", "pygments", "pyyaml", "pydantic", "jinja2", "feedgen"):
-        try:
-            versions[package] = version(package)
-        except PackageNotFoundError:
-            versions[package] = "?"
-    return versions
+    # The versions of the code that runs, from the modules themselves: asking importlib.metadata
+    # scans every installed package's metadata (7 ms, and 18 ms to import it).
+    return {
+        "format": str(FORMAT),
+        "sitegen": __version__,
+        "python": sys.version.split()[0],
+        "markdown": markdown.__version__,
+        "pygments": pygments.__version__,
+        "pyyaml": yaml.__version__,
+        "pydantic": pydantic.VERSION,
+        "jinja2": jinja2.__version__,
+        "feedgen": feedgen.version.version_str,
+    }
 
 
 def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
@@ -209,9 +221,9 @@ def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
 def _same(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """Whether a file's fields hold the entries they held when loaded: documents, heads and renders the
     same objects (big values: made anew means changed), the rest equal."""
-    for field, new in after.items():
-        old = before[field]
-        if field in ("documents", "heads", "renders"):
+    for name, new in after.items():
+        old = before[name]
+        if name in ("documents", "heads", "renders"):
             if old.keys() != new.keys() or any(old[key] is not value for key, value in new.items()):
                 return False
         elif old != new:
