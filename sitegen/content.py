@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .cache import Cache
-from .config import Settings, problems_from_validation
+from .config import Settings, Strict, problems_from_validation
 from .errors import Problem, SitegenError, did_you_mean
 from .markdown import MarkdownRenderer, Rendered, plain_text, word_count
 from .pool import counted, run_parallel
@@ -34,9 +34,7 @@ KINDS = {"posts": "post", "pages": "page", "offers": "offer"}
 # ---------------------------------------------------------------------------------
 
 
-class _Meta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class _Meta(Strict):
     title: str = Field(min_length=1)
     """The title (required)."""
     summary: str | None = None
@@ -68,10 +66,9 @@ class _Meta(BaseModel):
         return parse_datetime(value, info.context["tz"], end_of_day=end_of_day)
 
 
-class Audio(BaseModel):
+class Audio(Strict):
     """A podcast episode's media file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     url: str
     """The file: a site URL (/static/ep1.mp3) or an absolute URL."""
     length: int = Field(ge=0)
@@ -117,10 +114,9 @@ class PageMeta(_Meta):
     """When the page last changed in a way readers should know about."""
 
 
-class Cta(BaseModel):
+class Cta(Strict):
     """An offer's one call to action."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     label: str = Field(min_length=1)
     """The button text ("Order now")."""
     url: str = Field(min_length=1)

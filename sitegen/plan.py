@@ -15,7 +15,7 @@ from .cache import Cache
 from .content import StaticFile
 from .errors import Problem, raise_if
 from .feeds import MEDIA_TYPES, Feed
-from .fingerprint import Fingerprinter, same_value, whole
+from .fingerprint import Fingerprinter, same_value, settings_digest, whole
 from .model import Author, Item, Offer, Page, Post, Site, Taxonomy, Term
 
 
@@ -147,7 +147,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     config = site.config
     per_page = config.pagination.posts
     outputs: list[Output] = []
-    settings_key = config.model_dump_json()
+    settings_key = settings_digest(config)
     earlier = cache.plan_parts if cache is not None else {}
     parts: dict[tuple, tuple] = {}
 

@@ -13,6 +13,7 @@ from .cache import Cache
 from .config import Settings
 from .content import Content, Document, PageMeta, PostMeta, OfferMeta, slugify
 from .errors import Problem, did_you_mean, raise_if
+from .fingerprint import settings_digest
 from .markdown import INTERNAL_LINK, INTERNAL_SCHEME
 from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year
 
@@ -46,8 +47,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
 
     authors = _authors(config)
     posts, pages, offers = [], [], []
-    settings_key = config.model_dump_json()
-    settings_digest = hashlib.blake2b(settings_key.encode(), digest_size=16).digest()
+    settings_key = settings_digest(config)
     previous = cache.items if cache is not None else {}
     made: dict[str, tuple] = {}
     for document in built:
@@ -73,7 +73,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
             (posts if isinstance(item, Post) else pages if isinstance(item, Page) else offers).append(item)
             continue
         url = urls[document.content_path]
-        origin = (document.source_path, document.kind, document.digest, settings_digest, targets, expired, url)
+        origin = (document.source_path, document.kind, document.digest, settings_key, targets, expired, url)
         content_html = _resolve_links(config.base_url, document, document.rendered.html, urls, skipped, content, problems)
         summary_html = _resolve_links(config.base_url, document, document.summary_html, urls, skipped, content, problems, report=False)
         common = dict(
