@@ -54,7 +54,7 @@ def load_site(
 
 def _load(root, options, base_url, cache, progress, jobs) -> tuple[Site, Plan, Theme]:
     """load_site(), and the theme it resolved, which rendering needs too."""
-    config = load_config(root, base_url=base_url)
+    config = load_config(root, base_url=base_url, cache=cache)
     theme = load_theme(root, config.theme)
     content = read_content(root, config, cache, progress, jobs)
     site = build_site(content, config, options, cache)

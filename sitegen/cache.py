@@ -39,6 +39,8 @@ class Cache:
     """(source path, kind, content hash, time zone) -> Document, or the SitegenError it raised."""
     stats: dict[str, tuple] = field(default_factory=dict)
     """Source path -> ((size, mtime, ctime, inode), content hash): a file with the same status is not read again."""
+    settings: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    """(sitegen.toml's text, --base-url) -> the Settings validated from them."""
     items: dict[str, tuple] = field(default_factory=dict)
     """Source path -> (document, settings, link targets, expired, the Post/Page/Offer made of them)."""
     digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
@@ -73,11 +75,11 @@ class Cache:
 CACHE_DIR = ".sitegen-cache"
 """The cache folder, in the site folder beside output/."""
 CACHE_FILE = "build.pickle"
-"""What rendering left: render records, item heads, written files, feed HTML."""
+"""What rendering left: render records, item heads, written files, feed HTML; and the validated settings."""
 DOCUMENT_SHARDS = 16
 """Parsed documents and file status are split by source path into this many files, so a build that
 re-parsed one file rewrites one small file, not all of them (70 MB for 10,000 posts)."""
-FORMAT = 4
+FORMAT = 5
 
 
 @functools.cache
@@ -180,7 +182,7 @@ def _file_names() -> list[str]:
 
 
 def _fields_of(name: str) -> tuple[str, ...]:
-    return ("heads", "renders", "written", "feed_html") if name == CACHE_FILE else ("documents", "stats")
+    return ("settings", "heads", "renders", "written", "feed_html") if name == CACHE_FILE else ("documents", "stats")
 
 
 def _parts(cache: Cache) -> dict[str, dict[str, Any]]:

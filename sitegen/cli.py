@@ -101,7 +101,6 @@ def build_command(
 ) -> None:
     """Build the site into the output folder, writing only files that changed."""
     started = time.perf_counter()
-    config = load_config(source, base_url=base_url)
     cache = None
     if not no_cache:
         cache, warnings = load_cache(source / CACHE_DIR)
@@ -109,6 +108,7 @@ def build_command(
         for warning in warnings:
             click.secho("warning: ", fg="yellow", bold=True, err=True, nl=False)
             click.echo(warning, err=True)
+    config = load_config(source, base_url=base_url, cache=cache)
     progress = _Progress()
     try:
         result = build(

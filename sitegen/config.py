@@ -10,11 +10,14 @@ import typing
 import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import Problem, SitegenError, did_you_mean
+
+if TYPE_CHECKING:
+    from .cache import Cache
 
 CONFIG_FILE = "sitegen.toml"
 
@@ -271,8 +274,11 @@ class Settings(Strict):
         return self.business.name or self.title
 
 
-def load_config(root: Path, *, base_url: str | None = None) -> Settings:
-    """Read and validate sitegen.toml in the site root; base_url overrides the file's."""
+def load_config(root: Path, *, base_url: str | None = None, cache: Cache | None = None) -> Settings:
+    """Read and validate sitegen.toml in the site root; base_url overrides the file's.
+
+    With a cache, unchanged settings are not validated again: they are last build's Settings.
+    """
     path = root / CONFIG_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -280,6 +286,10 @@ def load_config(root: Path, *, base_url: str | None = None) -> Settings:
         raise SitegenError([Problem(CONFIG_FILE, message=f"not found in {root}; run 'sitegen init' to create a site")]) from None
     except UnicodeDecodeError as error:
         raise SitegenError([Problem(CONFIG_FILE, message=f"not valid UTF-8 ({error.reason}); save it as UTF-8")]) from None
+    key = (text, base_url)
+    known = cache.settings.get(key) if cache is not None else None
+    if known is not None:
+        return known
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -290,9 +300,12 @@ def load_config(root: Path, *, base_url: str | None = None) -> Settings:
     if base_url is not None:
         data["base_url"] = base_url
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as error:
         raise SitegenError(problems_from_validation(error, Settings, CONFIG_FILE)) from None
+    if cache is not None:
+        cache.settings = {key: settings}
+    return settings
 
 
 # --- turning pydantic's errors into problems --------------------------------------

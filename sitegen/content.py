@@ -197,6 +197,8 @@ class Document:
     """The summary as plain text, for meta descriptions."""
     digest: bytes
     """Hash of the file's bytes: what the Document was made of, with its path, kind and the time zone."""
+    front_digest: bytes = b""
+    """Hash of the front matter's text: while it is unchanged, an edit to the body reuses meta as it is."""
 
     @property
     def content_path(self) -> str:
@@ -282,11 +284,14 @@ def read_content(
         return (source_path, kind, digest, config.timezone)
 
     missing = [(path, source_path, kind) for source_path, kind, path, digest, _ in found if digest is None or key_of(source_path, kind, digest) not in known]
+    if missing and known:  # each changed file's last version, whose front matter may be unchanged
+        earlier = {key[:2]: document for key, document in known.items() if key[3] == config.timezone and isinstance(document, Document)}
+        missing = [(*job, _front_of(earlier.get((job[1], job[2])))) for job in missing]
     parse = functools.partial(_parse, config=config)
     parsed = run_parallel(parse, missing, jobs)
     if parsed is None:
         parsed = map(parse, missing)  # the Markdown converter is made at the first file that needs it
-    fresh = dict(zip((source_path for _, source_path, _ in missing), counted(parsed, progress, "reading", len(missing)), strict=True))
+    fresh = dict(zip((job[1] for job in missing), counted(parsed, progress, "reading", len(missing)), strict=True))
 
     seen: dict[tuple, Any] = {}
     documents: list[Document] = []
@@ -342,13 +347,20 @@ def _hidden_name(name: str) -> bool:
     return name.startswith((".", "_")) or name.endswith("~")
 
 
-def _parse(job: tuple[str, str, str], config: Settings) -> tuple[bytes, "Document | SitegenError"]:
-    """One file's content hash and Document, or the SitegenError it raised (a value, so it can cross processes)."""
-    path, source_path, kind = job
+def _front_of(document: Document | None) -> tuple[bytes, _Meta] | None:
+    return (document.front_digest, document.meta) if document is not None else None
+
+
+def _parse(job: tuple, config: Settings) -> tuple[bytes, "Document | SitegenError"]:
+    """One file's content hash and Document, or the SitegenError it raised (a value, so it can cross processes).
+
+    job: (path on disk, source path, kind), and optionally (front matter digest, meta) of the file's last version.
+    """
+    path, source_path, kind, *earlier = job
     data = _read(path)
     digest = hashlib.blake2b(data, digest_size=16).digest()
     try:
-        return digest, read_document(data, digest, source_path, kind, config, _worker_renderer())
+        return digest, read_document(data, digest, source_path, kind, config, _worker_renderer(), *earlier)
     except SitegenError as error:
         return digest, error
 
@@ -375,19 +387,35 @@ def _hidden(relative: Path) -> bool:
     return any(_hidden_name(part) for part in relative.parts)
 
 
-def read_document(data: bytes, digest: bytes, source_path: str, kind: str, config: Settings, renderer: MarkdownRenderer) -> Document:
-    """Parse one content file's bytes (whose hash is digest) into a Document, or raise SitegenError naming its problems."""
+def read_document(
+    data: bytes,
+    digest: bytes,
+    source_path: str,
+    kind: str,
+    config: Settings,
+    renderer: MarkdownRenderer,
+    earlier: tuple[bytes, _Meta] | None = None,
+) -> Document:
+    """Parse one content file's bytes (whose hash is digest) into a Document, or raise SitegenError naming its problems.
+
+    earlier: (front matter digest, meta) of the file's last version, read with the same kind and time zone;
+    when the front matter is the same text, its meta is reused instead of parsed and validated again.
+    """
     text = decode(data, source_path)
     front, body, body_line = split_front_matter(text, source_path)
-    raw, key_lines = parse_yaml(front, source_path)
-    meta = validate_meta(raw, key_lines, source_path, kind, config)
+    front_digest = hashlib.blake2b(front.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    if earlier is not None and earlier[0] == front_digest:
+        meta = earlier[1]
+    else:
+        raw, key_lines = parse_yaml(front, source_path)
+        meta = validate_meta(raw, key_lines, source_path, kind, config)
     base_dir = source_path.removeprefix(CONTENT_DIR + "/").rsplit("/", 1)[0]
     rendered = renderer.render(body, base_dir)
     summary_html = renderer.render_inline(meta.summary, base_dir) if meta.summary else rendered.summary_html
     file_slug = slug_from_filename(source_path.rsplit("/", 1)[-1], kind)
     words = word_count(rendered.html)
     description = plain_text(summary_html, DESCRIPTION_LENGTH)
-    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, digest)
+    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, digest, front_digest)
 
 
 def decode(data: bytes, source_path: str) -> str:
