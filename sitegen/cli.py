@@ -287,7 +287,8 @@ def init_command(directory: Path, title: str) -> None:
     """Create a new site in DIRECTORY: settings, a post, a page and an offer."""
     if directory.exists() and any(directory.iterdir()):
         raise click.UsageError(f"{directory} is not empty; choose a new or empty folder")
-    written = write_scaffold(directory, title=title, today=dt.date.today())
+    # The scaffold's zone is UTC: its first post is dated today there, so the first build shows it at any hour.
+    written = write_scaffold(directory, title=title, today=dt.datetime.now(dt.timezone.utc).date())
     for path in written:
         click.echo(f"created {path}")
     click.echo(f"\nNext: cd {directory} && sitegen build   (the site is written to {directory / 'output'})")

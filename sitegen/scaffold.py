@@ -48,7 +48,7 @@ posts = 10
 """,
         f"content/posts/{today:%Y-%m-%d}-welcome.md": f"""---
 title: Welcome to our new website
-date: {today:%Y-%m-%d} 09:00
+date: {today:%Y-%m-%d}
 tags: [news]
 category: News
 author: owner

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from bs4 import BeautifulSoup
@@ -31,6 +32,10 @@ def test_init_scaffolds_a_site_that_builds(tmp_path):
     assert "sitegen.toml" in result.stdout
     built = run_cli("build", "--source", str(site), check=True)
     assert re.search(r"built 1 post, 1 page, 1 offer", built.stdout), built.stdout
+    # At any hour of the day: the welcome post is not scheduled for later today (it was, at 09:00).
+    midnight = dt.datetime.combine(dt.datetime.now(dt.timezone.utc).date(), dt.time(), dt.timezone.utc)
+    early = run_cli("build", "--source", str(site), "--no-cache", "--output", str(tmp_path / "early"), "--now", midnight.isoformat(), check=True)
+    assert re.search(r"built 1 post, 1 page, 1 offer", early.stdout), early.stdout
     home = BeautifulSoup((site / "output/index.html").read_text(), "lxml")
     assert home.select_one(".brand").get_text() == "Corner Shop"
     assert len(home.select(".offer-card")) == 1
