@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from urllib.parse import urlsplit
@@ -174,11 +175,10 @@ def _is_built(document: Document, options: BuildOptions) -> bool:
 
 def _url_of(document: Document, config: Settings) -> str:
     pattern = getattr(config.permalinks, document.kind)
-    values = {"slug": document.slug}
-    if isinstance(document.meta, PostMeta):
-        date = document.meta.date
-        values.update(year=f"{date:%Y}", month=f"{date:%m}", day=f"{date:%d}")
-    return pattern.format(**values)
+    if not isinstance(document.meta, PostMeta):
+        return pattern.format(slug=document.slug)
+    date = document.meta.date  # as strftime's %Y, %m and %d, at a fraction of its cost
+    return pattern.format(slug=document.slug, year=str(date.year), month=f"{date.month:02d}", day=f"{date.day:02d}")
 
 
 def _absolute(base_url: str, url: str) -> str:
@@ -269,7 +269,9 @@ def _authors(config: Settings) -> dict[str, Author]:
     }
 
 
+@functools.lru_cache(maxsize=65536)
 def _term(name: str, pattern: str) -> Term:
+    """One object per term: posts share it (it is immutable), so it is digested once."""
     slug = slugify(name)
     return Term(name=name, slug=slug, url=pattern.format(slug=slug))
 
