@@ -46,15 +46,15 @@ class Cache:
     digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
     """id -> (object, digest) of values digested last build; reused objects keep their digest."""
     heads: dict[tuple, Any] = field(default_factory=dict)
-    """(kind, item origin, digest of settings and feed links) -> the item page's Head."""
+    """(source path, kind, item origin, digest of settings and feed links) -> the item page's Head."""
     plan_parts: dict[tuple, tuple] = field(default_factory=dict)
     """What plan_outputs() made last build (outputs, lists of outputs, feed links), with what they were made of."""
     outputs: dict[str, Any] = field(default_factory=dict)
     """Output path -> last build's Output, reused when the new one is equal."""
     renders: dict[str, RenderRecord] = field(default_factory=dict)
     """Output path -> its last rendering."""
-    feed_html: dict[tuple[str, str], str] = field(default_factory=dict)
-    """(page URL, HTML) -> the HTML as feeds carry it (absolute links)."""
+    feed_html: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """(source path, permalink, HTML) -> the HTML as feeds carry it (absolute links)."""
     written: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     """Output folder -> path -> (size, mtime_ns) of each file written there, to skip re-reading them."""
     strings: dict[int, tuple[str, bytes]] = field(default_factory=dict)
@@ -75,11 +75,14 @@ class Cache:
 CACHE_DIR = ".sitegen-cache"
 """The cache folder, in the site folder beside output/."""
 CACHE_FILE = "build.pickle"
-"""What rendering left: render records, item heads, written files, feed HTML; and the validated settings."""
+"""What rendering left: render records and written files; and the validated settings."""
 DOCUMENT_SHARDS = 16
-"""Parsed documents and file status are split by source path into this many files, so a build that
-re-parsed one file rewrites one small file, not all of them (70 MB for 10,000 posts)."""
-FORMAT = 5
+"""What is kept per content file (its parsed document and status, its page's head, its HTML as
+feeds carry it) is split by source path into this many files, so a build that re-parsed one file
+rewrites one small file, not all of them (70 MB for 10,000 posts)."""
+SHARD_FIELDS = ("documents", "stats", "heads", "feed_html")
+"""The Cache fields kept in the files of documents, each keyed by source path (first in a tuple key)."""
+FORMAT = 6
 
 
 @functools.cache
@@ -153,8 +156,8 @@ def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
             for field, value in state.items():
                 setattr(cache, field, value)
         else:
-            cache.documents.update(state["documents"])
-            cache.stats.update(state["stats"])
+            for field, value in state.items():
+                getattr(cache, field).update(value)
         loaded[name] = _snapshot(state)
     cache.loaded = loaded
     return cache, tuple(warnings)
@@ -201,16 +204,18 @@ def _file_names() -> list[str]:
 
 
 def _fields_of(name: str) -> tuple[str, ...]:
-    return ("settings", "heads", "renders", "written", "feed_html") if name == CACHE_FILE else ("documents", "stats")
+    return ("settings", "renders", "written") if name == CACHE_FILE else SHARD_FIELDS
 
 
 def _parts(cache: Cache) -> dict[str, dict[str, Any]]:
-    """What each cache file holds: documents and file status by shard, and the rest in CACHE_FILE."""
-    parts: dict[str, dict[str, Any]] = {name: {"documents": {}, "stats": {}} for name in _file_names()[:-1]}
-    for key, document in cache.documents.items():  # key: (source path, kind, content hash, time zone)
-        parts[documents_file(key[0])]["documents"][key] = document
-    for source_path, status in cache.stats.items():
-        parts[documents_file(source_path)]["stats"][source_path] = status
+    """What each cache file holds: what is kept per content file by shard, and the rest in CACHE_FILE."""
+    parts: dict[str, dict[str, Any]] = {name: {field: {} for field in SHARD_FIELDS} for name in _file_names()[:-1]}
+    files: dict[str, str] = {}  # source path -> its file
+    for field in SHARD_FIELDS:
+        for key, value in getattr(cache, field).items():
+            source_path = key if type(key) is str else key[0]
+            name = files.get(source_path) or files.setdefault(source_path, documents_file(source_path))
+            parts[name][field][key] = value
     parts[CACHE_FILE] = {field: getattr(cache, field) for field in _fields_of(CACHE_FILE)}
     return parts
 

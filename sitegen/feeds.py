@@ -16,7 +16,7 @@ from .campaign import tagged
 from .errors import Problem, raise_if
 from .fingerprint import whole
 from .markdown import plain_text
-from .model import Audio, Offer, Page, Post, Site, Taxonomy
+from .model import Audio, Item, Offer, Page, Post, Site, Taxonomy
 from .text import format_date, format_money
 
 if TYPE_CHECKING:  # feedgen and lxml are imported when a feed is rendered: most rebuilds render none
@@ -119,13 +119,14 @@ def build_feeds(site: Site, cache: Cache | None = None) -> tuple[Feed, ...]:
     absolute once across builds too.
     """
     known = cache.feed_html if cache is not None else {}
-    used: dict[tuple[str, str], str] = {}
+    used: dict[tuple[str, str, str], str] = {}
 
-    def absolute(html: str, base: str) -> str:
-        key = (base, html)
+    def absolute(item: Item, html: str) -> str:
+        """html of item, its links absolute against the item's permalink."""
+        key = (item.source_path, item.permalink, html)  # the source path: which cache file keeps it
         result = used.get(key) or known.get(key)
         if result is None:
-            result = absolute_links(html, base)
+            result = absolute_links(html, item.permalink)
         used[key] = result
         return result
 
@@ -208,8 +209,8 @@ def _post_entry(site: Site, post: Post, absolute) -> FeedEntry:
         link=post.permalink,
         published=post.date,
         updated=post.last_modified,
-        summary=absolute(post.summary, post.permalink),
-        content=absolute(post.content, post.permalink) if full else None,
+        summary=absolute(post, post.summary),
+        content=absolute(post, post.content) if full else None,
         author=post.author.name if post.author else None,
         author_url=site.absolute(post.author.url) if post.author else None,
         categories=tuple(t.name for t in (*post.categories, *post.tags)),
@@ -226,8 +227,8 @@ def _page_entry(site: Site, page: Page, absolute) -> FeedEntry:
         link=page.permalink,
         published=page.updated,
         updated=page.updated,
-        summary=absolute(page.summary, page.permalink),
-        content=absolute(page.content, page.permalink) if site.config.feeds.full_content else None,
+        summary=absolute(page, page.summary),
+        content=absolute(page, page.content) if site.config.feeds.full_content else None,
         author=site.config.business_name,
         image=site.absolute(page.image) if page.image else None,
     )
@@ -255,8 +256,8 @@ def _offer_entry(site: Site, offer: Offer, absolute) -> FeedEntry:
         link=offer.permalink,
         published=start,
         updated=start,
-        summary=absolute(offer.summary, offer.permalink),
-        content=absolute(body, offer.permalink),
+        summary=absolute(offer, offer.summary),
+        content=absolute(offer, body),
         author=site.config.business_name,
         image=site.absolute(offer.image) if offer.image else None,
         campaign=offer.slug,

@@ -194,7 +194,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     def head_of(item: Item, kind: str, make_head) -> Head:
         """The item's head, kept from the last build (another process's too) when made of the same
         inputs: the item's origin, the settings and the feed links. Making one costs JSON-LD."""
-        key = (kind, item.origin, shared)
+        key = (item.source_path, kind, item.origin, shared)  # the source path: which cache file keeps it
         head = earlier_heads.get(key) if item.origin is not None else None
         if head is None:
             head = _linked(make_head(site, item), site_links)
