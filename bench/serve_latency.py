@@ -4,7 +4,7 @@
 
 Starts the real `sitegen serve` on a generated corpus, then repeatedly appends a unique marker
 to one post and polls its page until the marker is served. The time includes the server's
-100 ms debounce, the rebuild and the HTTP round trip.
+50 ms debounce, the rebuild and the HTTP round trip.
 """
 
 from __future__ import annotations
