@@ -53,8 +53,8 @@ class Cache:
     """Output path -> last build's Output, reused when the new one is equal."""
     renders: dict[str, RenderRecord] = field(default_factory=dict)
     """Output path -> its last rendering."""
-    feed_html: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    """(source path, permalink, HTML) -> the HTML as feeds carry it (absolute links)."""
+    feed_html: dict[tuple[str, bytes, str], str] = field(default_factory=dict)
+    """(source path, item origin, which part) -> that part of the item's HTML as feeds carry it (absolute links)."""
     written: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     """Output folder -> path -> (size, mtime_ns) of each file written there, to skip re-reading them."""
     strings: dict[int, tuple[str, bytes]] = field(default_factory=dict)
@@ -76,13 +76,18 @@ CACHE_DIR = ".sitegen-cache"
 """The cache folder, in the site folder beside output/."""
 CACHE_FILE = "build.pickle"
 """What rendering left: render records and written files; and the validated settings."""
-DOCUMENT_SHARDS = 16
-"""What is kept per content file (its parsed document and status, its page's head, its HTML as
-feeds carry it) is split by source path into this many files, so a build that re-parsed one file
-rewrites one small file, not all of them (70 MB for 10,000 posts)."""
-SHARD_FIELDS = ("documents", "stats", "heads", "feed_html")
-"""The Cache fields kept in the files of documents, each keyed by source path (first in a tuple key)."""
-FORMAT = 6
+SHARDS = 16
+"""What is kept per content file is split by source path into this many files of each kind, so a
+build that re-parsed one file rewrites two small files, not all of them (70 MB for 10,000 posts)."""
+SHARDED = {
+    "documents": ("documents", "stats"),
+    "derived": ("heads", "feed_html"),
+}
+"""Cache fields kept per content file, each keyed by source path (first in a tuple key), by file kind:
+a content file's parsed document and status ("documents-NN.pickle"), and what the build made of it
+under the settings: its page's head and its HTML as feeds carry it ("derived-NN.pickle"). A
+settings edit changes every derived value, and then leaves the documents files alone."""
+FORMAT = 7
 
 
 @functools.cache
@@ -99,38 +104,63 @@ def cache_versions() -> dict[str, str]:
     from . import __version__
 
     # The versions of the code that runs, from the modules themselves: asking importlib.metadata
-    # scans every installed package's metadata (7 ms, and 18 ms to import it).
+    # scans every installed package's metadata (7 ms, and 18 ms to import it), so it is only the
+    # fallback for a module that stops carrying its version.
     return {
         "format": str(FORMAT),
-        "sitegen": __version__,
+        "sitegen": f"{__version__}+{_code_digest()}",
         "python": sys.version.split()[0],
-        "markdown": markdown.__version__,
-        "pygments": pygments.__version__,
-        "pyyaml": _unimported_version("yaml"),
-        "pydantic": pydantic.VERSION,
-        "jinja2": jinja2.__version__,
-        "feedgen": feedgen.version.version_str,
+        "markdown": _module_version(markdown) or _distribution_version("markdown"),
+        "pygments": _module_version(pygments) or _distribution_version("pygments"),
+        "pyyaml": _unimported_version("yaml") or _distribution_version("pyyaml"),
+        "pydantic": _module_version(pydantic, "VERSION") or _distribution_version("pydantic"),
+        "jinja2": _module_version(jinja2) or _distribution_version("jinja2"),
+        "feedgen": _module_version(feedgen.version, "version_str") or _distribution_version("feedgen"),
     }
 
 
-def _unimported_version(package: str) -> str:
+def _code_digest() -> str:
+    """A digest of sitegen's own modules (name, size, modification time): a cache made by other code
+    is rebuilt even when the version number did not change (a development checkout, a reinstall)."""
+    import hashlib
+
+    folder = os.path.dirname(__file__)
+    entries = sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns) for entry in os.scandir(folder) if entry.name.endswith(".py"))
+    return hashlib.blake2b(repr(entries).encode(), digest_size=6).hexdigest()
+
+
+def _module_version(module: object, attribute: str = "__version__") -> str | None:
+    """The version a module defines itself, if it does. Read from its namespace, not with getattr:
+    a module-level __getattr__ may serve a deprecated attribute with a warning (Jinja 3.2)."""
+    value = vars(module).get(attribute)
+    return value if isinstance(value, str) else None
+
+
+def _distribution_version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "?"
+
+
+def _unimported_version(package: str) -> str | None:
     """A package's __version__, read from its __init__.py without running it unless it already ran:
     PyYAML takes 10 ms to import, and a rebuild whose front matter is unchanged does without it."""
-    import importlib
     import importlib.util
     import re
     import sys
 
-    if package not in sys.modules:
-        spec = importlib.util.find_spec(package)
-        try:
-            with open(spec.origin, encoding="utf-8") as file:  # type: ignore[union-attr, arg-type]
-                match = re.search(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", file.read(), re.M)
-        except (AttributeError, TypeError, OSError):
-            match = None
-        if match:
-            return match.group(1)
-    return importlib.import_module(package).__version__
+    if package in sys.modules:
+        return _module_version(sys.modules[package])
+    spec = importlib.util.find_spec(package)
+    try:
+        with open(spec.origin, encoding="utf-8") as file:  # type: ignore[union-attr, arg-type]
+            match = re.search(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", file.read(), re.M)
+    except (AttributeError, TypeError, OSError):  # no such package, or no source file
+        return None
+    return match.group(1) if match else None
 
 
 def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
@@ -190,32 +220,35 @@ def save_cache(folder: Path, cache: Cache) -> None:
             raise
 
 
-def documents_file(source_path: str) -> str:
-    """The cache file that holds this content file's parsed document and status."""
-    return _shard_name(zlib.crc32(source_path.encode("utf-8")) % DOCUMENT_SHARDS)
+def documents_file(source_path: str, kind: str = "documents") -> str:
+    """The cache file of this kind ("documents" or "derived") that holds what is kept for this content file."""
+    return _shard_name(kind, zlib.crc32(source_path.encode("utf-8")) % SHARDS)
 
 
-def _shard_name(shard: int) -> str:
-    return f"documents-{shard:02d}.pickle"
+def _shard_name(kind: str, shard: int) -> str:
+    return f"{kind}-{shard:02d}.pickle"
 
 
 def _file_names() -> list[str]:
-    return [*(_shard_name(shard) for shard in range(DOCUMENT_SHARDS)), CACHE_FILE]
+    return [*(_shard_name(kind, shard) for kind in SHARDED for shard in range(SHARDS)), CACHE_FILE]
 
 
 def _fields_of(name: str) -> tuple[str, ...]:
-    return ("settings", "renders", "written") if name == CACHE_FILE else SHARD_FIELDS
+    return ("settings", "renders", "written") if name == CACHE_FILE else SHARDED[name.split("-", 1)[0]]
 
 
 def _parts(cache: Cache) -> dict[str, dict[str, Any]]:
     """What each cache file holds: what is kept per content file by shard, and the rest in CACHE_FILE."""
-    parts: dict[str, dict[str, Any]] = {name: {field: {} for field in SHARD_FIELDS} for name in _file_names()[:-1]}
-    files: dict[str, str] = {}  # source path -> its file
-    for field in SHARD_FIELDS:
-        for key, value in getattr(cache, field).items():
-            source_path = key if type(key) is str else key[0]
-            name = files.get(source_path) or files.setdefault(source_path, documents_file(source_path))
-            parts[name][field][key] = value
+    parts: dict[str, dict[str, Any]] = {name: {field: {} for field in _fields_of(name)} for name in _file_names()}
+    shards: dict[str, int] = {}  # source path -> its shard
+    for kind, fields in SHARDED.items():
+        for field in fields:
+            for key, value in getattr(cache, field).items():
+                source_path = key if type(key) is str else key[0]
+                shard = shards.get(source_path)
+                if shard is None:
+                    shard = shards[source_path] = zlib.crc32(source_path.encode("utf-8")) % SHARDS
+                parts[_shard_name(kind, shard)][field][key] = value
     parts[CACHE_FILE] = {field: getattr(cache, field) for field in _fields_of(CACHE_FILE)}
     return parts
 

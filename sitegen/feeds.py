@@ -119,11 +119,17 @@ def build_feeds(site: Site, cache: Cache | None = None) -> tuple[Feed, ...]:
     absolute once across builds too.
     """
     known = cache.feed_html if cache is not None else {}
-    used: dict[tuple[str, str, str], str] = {}
+    used: dict[tuple[str, bytes, str], str] = {}
 
-    def absolute(item: Item, html: str) -> str:
-        """html of item, its links absolute against the item's permalink."""
-        key = (item.source_path, item.permalink, html)  # the source path: which cache file keeps it
+    def absolute(item: Item, part: str, html: str) -> str:
+        """html, the item's `part` (its summary, content ...), its links absolute against the item's permalink.
+
+        Kept by the item's origin, which stands for everything html and the permalink are made of;
+        the source path first, so the cache keeps it with what else is kept for that file.
+        """
+        if item.origin is None:
+            return absolute_links(html, item.permalink)
+        key = (item.source_path, item.origin, part)
         result = used.get(key) or known.get(key)
         if result is None:
             result = absolute_links(html, item.permalink)
@@ -209,8 +215,8 @@ def _post_entry(site: Site, post: Post, absolute) -> FeedEntry:
         link=post.permalink,
         published=post.date,
         updated=post.last_modified,
-        summary=absolute(post, post.summary),
-        content=absolute(post, post.content) if full else None,
+        summary=absolute(post, "summary", post.summary),
+        content=absolute(post, "content", post.content) if full else None,
         author=post.author.name if post.author else None,
         author_url=site.absolute(post.author.url) if post.author else None,
         categories=tuple(t.name for t in (*post.categories, *post.tags)),
@@ -227,8 +233,8 @@ def _page_entry(site: Site, page: Page, absolute) -> FeedEntry:
         link=page.permalink,
         published=page.updated,
         updated=page.updated,
-        summary=absolute(page, page.summary),
-        content=absolute(page, page.content) if site.config.feeds.full_content else None,
+        summary=absolute(page, "summary", page.summary),
+        content=absolute(page, "content", page.content) if site.config.feeds.full_content else None,
         author=site.config.business_name,
         image=site.absolute(page.image) if page.image else None,
     )
@@ -256,8 +262,8 @@ def _offer_entry(site: Site, offer: Offer, absolute) -> FeedEntry:
         link=offer.permalink,
         published=start,
         updated=start,
-        summary=absolute(offer, offer.summary),
-        content=absolute(offer, body),
+        summary=absolute(offer, "summary", offer.summary),
+        content=absolute(offer, "offer-body", body),
         author=site.config.business_name,
         image=site.absolute(offer.image) if offer.image else None,
         campaign=offer.slug,

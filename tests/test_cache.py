@@ -53,8 +53,8 @@ def test_no_change_rebuild_writes_no_files(make_site):
     assert snapshot(root / "output") == before  # same bytes and modification times
 
 
-# The file of render records, and a file of parsed documents (the one holding post 5).
-CACHE_FILES = [CACHE_FILE, documents_file("content/posts/2025-06-06-post-5.md")]
+# The file of render records, and the files of what is kept for post 5: its document, and what was made of it.
+CACHE_FILES = [CACHE_FILE, *(documents_file("content/posts/2025-06-06-post-5.md", kind) for kind in ("documents", "derived"))]
 
 
 @pytest.mark.parametrize("name", CACHE_FILES)
@@ -127,7 +127,17 @@ def test_no_change_rebuild_leaves_the_cache_file_alone(make_site):
     build_cli(root)
     after = times()
     changed = {name for name in after if after[name] != before.get(name)}
-    assert changed == {CACHE_FILE, documents_file("content/posts/2025-06-06-post-5.md")}  # the edited post's file only
+    post = "content/posts/2025-06-06-post-5.md"
+    assert changed == {CACHE_FILE, documents_file(post), documents_file(post, "derived")}  # the edited post's files only
+
+    # A settings edit changes what the build made of every file (heads, feed HTML), not the files' documents.
+    config = root / "sitegen.toml"
+    config.write_text(config.read_text().replace('title = "Test Bakery"', 'title = "Test Bakery & Co"'))
+    before = times()
+    build_cli(root)
+    after = times()
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed and not any(name.startswith("documents-") for name in changed), changed
 
 
 def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(make_site, tmp_path):
@@ -209,3 +219,27 @@ def test_front_matter_is_read_again_in_a_new_time_zone(make_site, tmp_path):
     build_cli(root)
     assert b'datetime="2026-03-01T09:00:00+09:00"' in (root / "output/posts/a/index.html").read_bytes()
     assert tree(root / "output") == cold_tree(root, tmp_path)
+
+
+def test_versions_come_from_the_modules_without_deprecated_lookups():
+    """A module whose __getattr__ serves a deprecated __version__ (Jinja 3.2) is not asked for it:
+    the installed distribution's version is used instead, with no warning."""
+    import types
+    import warnings
+
+    from sitegen.cache import _distribution_version, _module_version
+
+    module = types.ModuleType("deprecating")
+
+    def __getattr__(name):
+        warnings.warn(f"{name} is deprecated", DeprecationWarning, stacklevel=2)
+        return "1.0"
+
+    module.__getattr__ = __getattr__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _module_version(module) is None
+        module.__version__ = "2.5"
+        assert _module_version(module) == "2.5"
+    assert _distribution_version("jinja2") == cache_versions()["jinja2"]
+    assert _distribution_version("no-such-distribution-here") == "?"
