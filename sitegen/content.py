@@ -284,8 +284,8 @@ def read_content(
 
     missing = [(path, source_path, kind) for source_path, kind, path, digest, _ in found if digest is None or key_of(source_path, kind, digest) not in known]
     if missing and known:  # each changed file's last version, whose front matter may be unchanged
-        earlier = {key[:2]: document for key, document in known.items() if key[3] == config.timezone and isinstance(document, Document)}
-        missing = [(*job, _front_of(earlier.get((job[1], job[2])))) for job in missing]
+        last_versions = {key[:2]: document for key, document in known.items() if key[3] == config.timezone and isinstance(document, Document)}
+        missing = [(*job, _front_of(last_versions.get((job[1], job[2])))) for job in missing]
     parse = functools.partial(_parse, config=config)
     parsed = run_parallel(parse, missing, jobs)
     if parsed is None:

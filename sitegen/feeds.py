@@ -378,7 +378,7 @@ def _generator(site: Site, feed: Feed, format: str) -> FeedGenerator:
     # Last: feedgen makes the last link the RSS channel's <link>, which must be the HTML page.
     fg.link(href=site.absolute(feed.page_url), rel="alternate", type="text/html")
     fg.language(config.language)
-    fg.author({"name": config.business_name, "uri": site.absolute("/")})
+    fg.author({"name": xml_safe(config.business_name), "uri": site.absolute("/")})  # settings are not cleaned elsewhere
     fg.generator("sitegen")  # not feedgen's default, which carries its version into every feed
     fg.updated(feed.updated)  # feedgen stamps the build time otherwise; also sets RSS lastBuildDate
     fg.pubDate(feed.updated)
@@ -420,12 +420,12 @@ def _media_type(url: str) -> dict:
 
 def _podcast_channel(site: Site, fg: FeedGenerator) -> None:
     podcast = site.config.podcast
-    fg.podcast.itunes_author(podcast.author)
+    fg.podcast.itunes_author(xml_safe(podcast.author))
     fg.podcast.itunes_image(site.absolute(podcast.image))
     fg.podcast.itunes_category(podcast.category, podcast.subcategory or None)
     fg.podcast.itunes_explicit("yes" if podcast.explicit else "no")
-    fg.podcast.itunes_owner(name=podcast.owner_name or podcast.author, email=podcast.owner_email)
-    fg.podcast.itunes_summary(podcast.description or site.config.description)
+    fg.podcast.itunes_owner(name=xml_safe(podcast.owner_name or podcast.author), email=xml_safe(podcast.owner_email))
+    fg.podcast.itunes_summary(xml_safe(podcast.description or site.config.description))
     fg.podcast.itunes_type(podcast.type)
 
 

@@ -718,6 +718,25 @@ def test_control_characters_in_a_post_never_reach_a_feed(make_site, build_at):
     assert feed_problems(out) == []
 
 
+def test_control_characters_in_the_settings_never_reach_a_feed(make_site, build_at):
+    """TOML escapes can put control characters in any setting; the site's feeds stay well-formed."""
+    config = BASE_CONFIG.replace('title = "Test Bakery"', 'title = "Test\\u0001 Bakery"').replace(
+        'description = "A small test bakery."', 'description = "A small\\u000b test bakery."'
+    )
+    root = make_site({"content/posts/2026-03-01-a.md": post("A")}, config=config + '\n[business]\nname = "Ann\\u001b Co"\n')
+    build_at(root)
+    out = root / "output"
+    for rel, path in feed_files(out).items():
+        data = path.read_bytes()
+        assert not any(c.encode() in data for c in CONTROL), rel
+        if path.name != "feed.json":
+            etree.fromstring(data)
+    channel = feedparser.parse((out / "atom.xml").read_bytes()).feed
+    assert channel.title == "Test Bakery"
+    assert channel.author_detail.name == "Ann Co"
+    assert feed_problems(out) == []
+
+
 @pytest.mark.parametrize(
     "field",
     ['author: "Jo\\eBaker"', 'image: "/static/a\\x0b.png"', 'id: "urn:x\\x0by"'],
