@@ -507,7 +507,8 @@ class Results:
     posts: int
     runs: dict[str, list[Run]] = field(default_factory=dict)
     files: dict[str, int] = field(default_factory=dict)
-    floor: dict | None = None
+    floors: list[dict] = field(default_factory=list)
+    """The Markdown floor, measured once per repeat, just before that repeat's builds."""
     cache_files: list[str] = field(default_factory=list)
     sources: tuple[str, str] = ("", "")
     """sitegen's source digest before and after."""
@@ -552,9 +553,10 @@ def measure(posts: int, work: Path, arguments, pelican: Path | None, has_jobs: b
         make_pelican_site(sg_site, pel_site)
         tools.append(Pelican(pel_site, pelican, arguments.timeout))
 
-    results.floor = markdown_floor(sg_site, arguments.timeout)
     for repeat in range(arguments.repeat):
         print(f" repeat {repeat + 1}/{arguments.repeat}", file=sys.stderr, flush=True)
+        # Once per repeat, beside the builds it is compared with: the floor moves with the machine too.
+        results.floors.append(markdown_floor(sg_site, arguments.timeout))
         order = tools if repeat % 2 == 0 else tools[::-1]  # alternate which goes first
         for figure in ("cold", "again", "edited"):
             for tool in order:
@@ -613,13 +615,15 @@ def table(all_results: list[Results], has_jobs: bool) -> str:
         rows.append(f"| {n} | cores busy with other processes during the runs (mean) | {cores(r.others('sitegen'))} | {cores(r.others('Pelican'))} | |")
         files = lambda name: f"{r.files[name]:,}" if name in r.files else "–"  # noqa: E731
         rows.append(f"| {n} | files in output/ | {files('sitegen')} | {files('Pelican')} | |")
-        if r.floor:
-            one = r.floor["seconds"]
-            rate = r.floor["posts"] / one if one else 0
+        if r.floors:
+            one = statistics.median(f["seconds"] for f in r.floors)
+            rate = r.floors[0]["posts"] / one if one else 0
             cold = r.seconds("sitegen cold")
-            rows.append(f"| {n} | Markdown floor, 1 core ({rate:,.0f} posts/s) | {seconds_text(one)} (CPU {seconds_text(r.floor['cpu'])}) | | |")
+            each = ", ".join(ratio_text(run.seconds, f["seconds"] / 2) for run, f in zip(r.runs.get("sitegen cold", []), r.floors))
+            runs = f" (runs: {', '.join(seconds_text(f['seconds']) for f in r.floors)})" if len(r.floors) > 1 else ""
+            rows.append(f"| {n} | Markdown floor, 1 core ({rate:,.0f} posts/s){runs} | {seconds_text(one)} (CPU {seconds_text(statistics.median(f['cpu'] for f in r.floors))}) | | |")
             rows.append(f"| {n} | Markdown floor, 2 cores (1 core / 2) | {seconds_text(one / 2)} | | |")
-            rows.append(f"| {n} | sitegen cold build / 2-core floor | {ratio_text(cold, one / 2)} | | |")
+            rows.append(f"| {n} | sitegen cold build / 2-core floor (each repeat: {each}) | {ratio_text(cold, one / 2)} | | |")
     return "\n".join(rows)
 
 
