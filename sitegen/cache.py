@@ -182,12 +182,11 @@ def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
         except Exception as error:  # noqa: BLE001 - a cache must never break a build: any damage means "start over"
             warnings.append(f"{path}: unreadable ({type(error).__name__}: {error}); ignoring it and rebuilding")
             continue
-        if name == CACHE_FILE:
-            for field, value in state.items():
-                setattr(cache, field, value)
-        else:
-            for field, value in state.items():
-                getattr(cache, field).update(value)
+        for attribute, value in state.items():
+            if name == CACHE_FILE:
+                setattr(cache, attribute, value)
+            else:
+                getattr(cache, attribute).update(value)
         loaded[name] = _snapshot(state)
     cache.loaded = loaded
     return cache, tuple(warnings)
@@ -222,7 +221,11 @@ def save_cache(folder: Path, cache: Cache) -> None:
 
 def documents_file(source_path: str, kind: str = "documents") -> str:
     """The cache file of this kind ("documents" or "derived") that holds what is kept for this content file."""
-    return _shard_name(kind, zlib.crc32(source_path.encode("utf-8")) % SHARDS)
+    return _shard_name(kind, _shard_of(source_path))
+
+
+def _shard_of(source_path: str) -> int:
+    return zlib.crc32(source_path.encode("utf-8")) % SHARDS
 
 
 def _shard_name(kind: str, shard: int) -> str:
@@ -242,13 +245,13 @@ def _parts(cache: Cache) -> dict[str, dict[str, Any]]:
     parts: dict[str, dict[str, Any]] = {name: {field: {} for field in _fields_of(name)} for name in _file_names()}
     shards: dict[str, int] = {}  # source path -> its shard
     for kind, fields in SHARDED.items():
-        for field in fields:
-            for key, value in getattr(cache, field).items():
+        for attribute in fields:
+            for key, value in getattr(cache, attribute).items():
                 source_path = key if type(key) is str else key[0]
                 shard = shards.get(source_path)
                 if shard is None:
-                    shard = shards[source_path] = zlib.crc32(source_path.encode("utf-8")) % SHARDS
-                parts[_shard_name(kind, shard)][field][key] = value
+                    shard = shards[source_path] = _shard_of(source_path)
+                parts[_shard_name(kind, shard)][attribute][key] = value
     parts[CACHE_FILE] = {field: getattr(cache, field) for field in _fields_of(CACHE_FILE)}
     return parts
 

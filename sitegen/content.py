@@ -282,10 +282,10 @@ def read_content(
     def key_of(source_path: str, kind: str, digest: bytes) -> tuple:
         return (source_path, kind, digest, config.timezone)
 
-    missing = [(path, source_path, kind) for source_path, kind, path, digest, _ in found if digest is None or key_of(source_path, kind, digest) not in known]
-    if missing and known:  # each changed file's last version, whose front matter may be unchanged
-        last_versions = {key[:2]: document for key, document in known.items() if key[3] == config.timezone and isinstance(document, Document)}
-        missing = [(*job, _front_of(last_versions.get((job[1], job[2])))) for job in missing]
+    stale = [(path, source_path, kind) for source_path, kind, path, digest, _ in found if digest is None or key_of(source_path, kind, digest) not in known]
+    # Each changed file's last version (same kind and zone), whose front matter may be unchanged.
+    last_versions = {key[:2]: d for key, d in known.items() if key[3] == config.timezone and isinstance(d, Document)} if stale else {}
+    missing = [(path, source_path, kind, _front_of(last_versions.get((source_path, kind)))) for path, source_path, kind in stale]
     parse = functools.partial(_parse, config=config)
     parsed = run_parallel(parse, missing, jobs)
     if parsed is None:
@@ -353,13 +353,13 @@ def _front_of(document: Document | None) -> tuple[bytes, _Meta] | None:
 def _parse(job: tuple, config: Settings) -> tuple[bytes, "Document | SitegenError"]:
     """One file's content hash and Document, or the SitegenError it raised (a value, so it can cross processes).
 
-    job: (path on disk, source path, kind), and optionally (front matter digest, meta) of the file's last version.
+    job: (path on disk, source path, kind, (front matter digest, meta) of the file's last version or None).
     """
-    path, source_path, kind, *earlier = job
+    path, source_path, kind, earlier = job
     data = _read(path)
     digest = hashlib.blake2b(data, digest_size=16).digest()
     try:
-        return digest, read_document(data, digest, source_path, kind, config, _worker_renderer(), *earlier)
+        return digest, read_document(data, digest, source_path, kind, config, _worker_renderer(), earlier)
     except SitegenError as error:
         return digest, error
 

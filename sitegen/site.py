@@ -100,7 +100,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
             item = Page(**common, menu=meta.menu, updated=meta.updated)
             pages.append(item)
         else:
-            item = _offer(meta, common, options)
+            item = _offer(meta, common, expired)
             offers.append(item)
         made[document.source_path] = (document, settings_key, targets, expired, item)
     if cache is not None:
@@ -308,7 +308,7 @@ def _unique_terms(names: tuple[str, ...], pattern: str) -> tuple[Term, ...]:
     return tuple(seen.values())
 
 
-def _offer(meta: OfferMeta, common: dict, options: BuildOptions) -> Offer:
+def _offer(meta: OfferMeta, common: dict, expired: bool) -> Offer:
     return Offer(
         **common,
         price=meta.price,
@@ -322,7 +322,7 @@ def _offer(meta: OfferMeta, common: dict, options: BuildOptions) -> Offer:
         terms=meta.terms,
         listed=meta.listed,
         featured=meta.featured,
-        expired=bool(meta.valid_until and meta.valid_until < options.now),
+        expired=expired,
     )
 
 
