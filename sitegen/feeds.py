@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import mimetypes
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -353,10 +352,7 @@ def render_feed(site: Site, feed: Feed, format: str) -> bytes:
     generator = _generator(site, feed, format)
     if format == "atom":
         return _fix_atom_entry_links(generator.atom_str(pretty=True), feed)
-    data = generator.rss_str(pretty=True)
-    if site.config.websub_hub:
-        data = _add_rss_hub(data, site.config.websub_hub)
-    return data
+    return _finish_rss(generator.rss_str(pretty=True), site, feed)
 
 
 def _generator(site: Site, feed: Feed, format: str) -> FeedGenerator:
@@ -405,17 +401,18 @@ def _generator(site: Site, feed: Feed, format: str) -> FeedGenerator:
         if entry.content is not None:
             fe.content(entry.content, type="html")
         if entry.image:
-            fe.media.content({"url": entry.image, "medium": "image", **_media_type(entry.image)})
+            # A thumbnail, not media:content: podcast apps (gPodder's podcastparser among them)
+            # read an image media:content as a second episode file, and feedgen wraps content in
+            # a media:group, which must hold alternatives (Media RSS 2.1, "media:group").
+            fe.media.thumbnail({"url": entry.image, "group": None})
+        if feed.kind == "podcast":
+            if entry.image and entry.image.lower().endswith((".jpg", ".png")):  # all Apple accepts
+                fe.podcast.itunes_image(entry.image)
+            if entry.enclosure and entry.enclosure.duration:
+                fe.podcast.itunes_duration(entry.enclosure.duration)
         if entry.enclosure:
             fe.enclosure(entry.enclosure.url, str(entry.enclosure.length), entry.enclosure.type)
-            if feed.kind == "podcast" and entry.enclosure.duration:
-                fe.podcast.itunes_duration(entry.enclosure.duration)
     return fg
-
-
-def _media_type(url: str) -> dict:
-    media_type = mimetypes.guess_type(url)[0]
-    return {"type": media_type} if media_type else {}
 
 
 def _podcast_channel(site: Site, fg: FeedGenerator) -> None:
@@ -423,13 +420,13 @@ def _podcast_channel(site: Site, fg: FeedGenerator) -> None:
     fg.podcast.itunes_author(xml_safe(podcast.author))
     fg.podcast.itunes_image(site.absolute(podcast.image))
     fg.podcast.itunes_category(podcast.category, podcast.subcategory or None)
-    fg.podcast.itunes_explicit("yes" if podcast.explicit else "no")
     fg.podcast.itunes_owner(name=xml_safe(podcast.owner_name or podcast.author), email=xml_safe(podcast.owner_email))
     fg.podcast.itunes_summary(xml_safe(podcast.description or site.config.description))
     fg.podcast.itunes_type(podcast.type)
 
 
 _ATOM_NS = "http://www.w3.org/2005/Atom"
+_ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
 
 def _fix_atom_entry_links(data: bytes, feed: Feed) -> bytes:
@@ -451,15 +448,25 @@ def _fix_atom_entry_links(data: bytes, feed: Feed) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _add_rss_hub(data: bytes, hub: str) -> bytes:
-    """feedgen's RSS keeps only the self link; WebSub also needs rel="hub" (WebSub section 4)."""
+def _finish_rss(data: bytes, site: Site, feed: Feed) -> bytes:
+    """Add what feedgen's RSS cannot write: the WebSub hub link and a current itunes:explicit."""
+    hub = site.config.websub_hub
+    if not hub and feed.kind != "podcast":
+        return data
     from lxml import etree
 
     root = etree.fromstring(data)
     channel = root.find("channel")
-    link = etree.Element(f"{{{_ATOM_NS}}}link", href=hub, rel="hub")
-    self_link = channel.find(f"{{{_ATOM_NS}}}link")
-    (self_link.addnext(link) if self_link is not None else channel.insert(0, link))
+    if hub:  # feedgen's RSS keeps only the self link; WebSub also needs rel="hub" (WebSub section 4)
+        link = etree.Element(f"{{{_ATOM_NS}}}link", href=hub, rel="hub")
+        self_link = channel.find(f"{{{_ATOM_NS}}}link")
+        (self_link.addnext(link) if self_link is not None else channel.insert(0, link))
+    if feed.kind == "podcast":
+        # Apple's podcast spec now takes only "true" or "false"; feedgen 1.0 writes only the
+        # legacy yes/no/clean, which the W3C validator rejects (InvalidTrueFalse).
+        explicit = etree.Element(f"{{{_ITUNES_NS}}}explicit")
+        explicit.text = "true" if site.config.podcast.explicit else "false"
+        channel.find(f"{{{_ITUNES_NS}}}image").addnext(explicit)
     etree.indent(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -155,6 +155,31 @@ def vnu_jar() -> str:
     return require_tool(found, "vnu.jar and java", "bash .ci/run installs both")
 
 
+FEEDVALIDATE = REPO.parent / "shared" / "tools" / "feedvalidate"
+
+
+@pytest.fixture(scope="session")
+def w3c_feed_validator():
+    """validate(folder, base_url) -> {file: {"errors": [...], "warnings": [...]}} from the W3C Feed
+    Validation Service's own code (shared/tools/feedvalidate) for every Atom and RSS file in folder."""
+    require_tool(str(FEEDVALIDATE) if FEEDVALIDATE.is_file() else None, "the W3C feed validator", "../shared/tools/feedvalidate beside the repository")
+
+    def validate(folder: Path, base_url: str) -> dict[str, dict[str, list[str]]]:
+        files = sorted(p for p in folder.rglob("*.xml") if p.name != "sitemap.xml")
+        assert files, f"no Atom or RSS file in {folder}"
+        args = []
+        for path in files:
+            relative = path.relative_to(folder).as_posix()
+            args += [str(path), "--url", f"{base_url.rstrip('/')}/{relative}"]
+        result = subprocess.run([sys.executable, str(FEEDVALIDATE), "--json", *args], capture_output=True, text=True)
+        assert result.returncode in (0, 1), result.stderr
+        import json
+
+        return {Path(name).relative_to(folder).as_posix(): found for name, found in json.loads(result.stdout).items()}
+
+    return validate
+
+
 @pytest.fixture(scope="session")
 def http_server():
     """serve(folder) -> base URL of a local HTTP server for that folder (stopped after the session)."""
