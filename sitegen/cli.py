@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import shlex
+import shutil
 import enum
+import errno
 import signal
 import sys
 import time
@@ -120,6 +123,8 @@ def build_command(
         save_cache(source / CACHE_DIR, cache)
     click.echo(summary(result, time.perf_counter() - started))
     site = result.site
+    if left_out := left_out_line(site):
+        click.echo(left_out)
     if site.next_change:
         click.echo(f"next change: {site.next_change.isoformat()} (rebuild then; `sitegen next-change` prints it for a scheduler)")
 
@@ -141,6 +146,21 @@ def summary(result, seconds: float) -> str:
         f"{len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed; "
         f"{seconds:.2f} s -> {result.output_dir}"
     )
+
+
+def left_out_line(site) -> str | None:
+    """'left out 2 drafts (--drafts includes them) and ...', or None when nothing was left out."""
+    parts = []
+    if site.drafts_left_out:
+        many = site.drafts_left_out != 1
+        parts.append(f"{site.drafts_left_out} draft{'s' if many else ''} (--drafts includes {'them' if many else 'it'})")
+    if site.scheduled_left_out:
+        many = site.scheduled_left_out != 1
+        parts.append(
+            f"{site.scheduled_left_out} scheduled post{'s' if many else ''} or offer{'s' if many else ''} not yet due "
+            f"(--future includes {'them' if many else 'it'})"
+        )
+    return "left out " + " and ".join(parts) if parts else None
 
 
 class _Progress:
@@ -192,7 +212,10 @@ def serve_command(source: Path, port: int, host: str, drafts: bool, future: bool
     try:
         server = DevServer(source, host=host, port=port, drafts=drafts, future=future, poll=poll, clock=clock, log=log)
     except OSError as error:
-        raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+        hint = ""
+        if error.errno == errno.EADDRINUSE:
+            hint = f" (is another `sitegen serve` running? Stop it, or choose another port: --port {port + 1 if port else 8001})"
+        raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}") from None
     # A service manager's stop (SIGTERM) ends the server as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(KeyboardInterrupt()))
     server.start()
@@ -291,7 +314,24 @@ def init_command(directory: Path, title: str) -> None:
     written = write_scaffold(directory, title=title, today=dt.datetime.now(dt.timezone.utc).date())
     for path in written:
         click.echo(f"created {path}")
-    click.echo(f"\nNext: cd {directory} && sitegen build   (the site is written to {directory / 'output'})")
+    go, command = f"cd {shlex.quote(str(directory))} &&", _invocation()
+    click.echo(
+        f"\nNext, see your site while you write it (then open http://127.0.0.1:8000/):\n"
+        f"  {go} {command} serve\n"
+        f"and when you are ready to publish, write it to {directory / 'output'}:\n"
+        f"  {go} {command} build"
+    )
+
+
+def _invocation() -> str:
+    """How to run this sitegen again from any folder: `sitegen` when that is the one on PATH, else its full path."""
+    script = Path(sys.argv[0])
+    if script.name == "__main__.py":  # python -m sitegen
+        return f"{shlex.quote(sys.executable)} -m sitegen"
+    found = shutil.which("sitegen")
+    if found and script.exists() and Path(found).resolve() == script.resolve():
+        return "sitegen"
+    return shlex.quote(str(script.resolve()))
 
 
 @cli.command("new")

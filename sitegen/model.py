@@ -210,6 +210,10 @@ class Site:
     """Links to the lists of topics, categories and authors that have entries."""
     latest_year: int | None = None
     """The year of the newest post (for a copyright line that needs no clock)."""
+    drafts_left_out: int = 0
+    """Content files marked draft that this build left out (`--drafts` includes them)."""
+    scheduled_left_out: int = 0
+    """Posts dated later and offers not yet started that this build left out (`--future` includes them)."""
 
     @property
     def current_offers(self) -> tuple[Offer, ...]:

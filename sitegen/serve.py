@@ -128,9 +128,10 @@ class DevServer:
         self.root = Path(root).resolve()
         self.drafts, self.future, self.poll = drafts, future, poll
         self.clock, self.log = clock, log
-        self.output_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))  # drafts never reach output/
         self.cache = Cache()
+        # Listen first: a port in use must fail before anything is made on disk.
         self.httpd = _HTTPServer((host, port), _Handler, self)
+        self.output_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))  # drafts never reach output/
         self.host, self.port = self.httpd.server_address[:2]
         self._changed = threading.Condition()
         self._state = threading.Condition()

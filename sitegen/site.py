@@ -132,6 +132,8 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
         authors=authors_,
         indexes=indexes,
         latest_year=posts[0].date.year if posts else None,
+        drafts_left_out=sum(1 for d in skipped.values() if d.meta.draft and not options.drafts),
+        scheduled_left_out=sum(1 for d in skipped.values() if not (d.meta.draft and not options.drafts)),
         years=_years(posts),
         navigation=tuple(
             [NavLink(p.title, p.url) for p in pages if p.menu is not None]

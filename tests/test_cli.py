@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 from bs4 import BeautifulSoup
 
@@ -44,6 +49,24 @@ def test_init_scaffolds_a_site_that_builds(tmp_path):
     assert run_cli("init", str(site)).returncode == 2
 
 
+def test_init_prints_next_commands_that_work_as_written(tmp_path):
+    """Installed only in a virtual environment, `sitegen` is not on PATH: the printed command must still work."""
+    script = Path(sys.executable).parent / "sitegen"
+    assert script.is_file(), "the sitegen console script is installed beside this Python"
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    assert shutil.which("sitegen", path=env["PATH"]) is None
+    result = subprocess.run([str(script), "init", "my site"], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    commands = [line.strip() for line in result.stdout.splitlines() if line.startswith("  cd ")]
+    assert [c.rsplit(" ", 1)[-1] for c in commands] == ["serve", "build"], result.stdout
+    built = subprocess.run(["sh", "-c", commands[-1]], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "my site/output/index.html").is_file()
+    # On PATH, it is just `sitegen`.
+    env["PATH"] = f"{script.parent}:/usr/bin:/bin"
+    again = subprocess.run(["sitegen", "init", "second"], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert "  cd second && sitegen build" in again.stdout.splitlines()
+
+
 def test_new_writes_filled_in_front_matter(make_site):
     root = make_site()
     result = run_cli("new", "post", "Spring: the menu!", "--source", str(root), check=True)
@@ -70,11 +93,14 @@ def test_build_options(make_site):
         }
     )
     out = root.parent / "elsewhere"
-    run_cli("build", "--source", str(root), "--output", str(out), "--base-url", "https://preview.test", check=True)
+    built = run_cli("build", "--source", str(root), "--output", str(out), "--base-url", "https://preview.test", check=True)
+    # The owner learns what was left out, and how to see it.
+    assert "left out 1 draft (--drafts includes it) and 1 scheduled post or offer not yet due (--future includes it)" in built.stdout
     canonical = BeautifulSoup((out / "posts/a/index.html").read_text(), "lxml").find("link", rel="canonical")["href"]
     assert canonical == "https://preview.test/posts/a/"
     assert not (out / "posts/later").exists() and not (out / "posts/draft").exists()
-    run_cli("build", "--source", str(root), "--output", str(out), "--future", "--drafts", check=True)
+    everything = run_cli("build", "--source", str(root), "--output", str(out), "--future", "--drafts", check=True)
+    assert "left out" not in everything.stdout
     assert (out / "posts/later/index.html").is_file() and (out / "posts/draft/index.html").is_file()
 
 

@@ -238,3 +238,22 @@ def test_ctrl_c_stops_cleanly(make_site):
     assert "stopping" in process.stdout.read()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "/", timeout=2)
+
+
+def test_a_port_in_use_is_a_clear_error_that_leaves_nothing_behind(make_site, tmp_path):
+    import socket
+
+    root = make_site(SITE)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "sitegen", "serve", "--source", str(root), "--port", str(port)],
+            env={**os.environ, "TMPDIR": str(temporary)}, capture_output=True, text=True, timeout=TIMEOUT,
+        )
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and f"--port {port + 1}" in result.stderr
+    assert list(temporary.iterdir()) == []  # no empty private build folder left in the temporary folder
