@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
 from .conftest import REPO
 
 
-def test_the_wheel_builds_without_setuptools_warnings_and_carries_every_theme_file(tmp_path):
-    source = tmp_path / "source"
-    source.mkdir()
+def quiet(output: str) -> list[str]:
+    """setuptools' own warnings in pip's output (a data folder it would ignore, an editable-install
+    notice): they look like a failure to an owner running `make build`. pip's notes about this
+    machine's package indexes are not ours."""
+    return [line for line in output.splitlines() if "Warning" in line or "would be ignored" in line]
+
+
+def copy_source(destination: Path) -> Path:
+    """The files pip builds sitegen from, as in a fresh clone (sitegen/themes stays a link to themes/)."""
+    destination.mkdir()
     for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
+        shutil.copy(REPO / name, destination / name)
     for folder in ("sitegen", "themes"):
-        shutil.copytree(REPO / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(REPO / folder, destination / folder, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+    return destination
+
+
+def test_the_wheel_builds_without_setuptools_warnings_and_carries_every_theme_file(tmp_path):
+    source = copy_source(tmp_path / "source")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(tmp_path / "dist"), str(source)],
         capture_output=True, text=True,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    # setuptools' own warnings (a data folder it would ignore, a deprecated setting) look like a
-    # failure to an owner running `make build`; pip's notes about this machine's indexes are not ours.
-    ours = [line for line in output.splitlines() if "Warning" in line or "would be ignored" in line]
-    assert ours == []
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert quiet(result.stdout + result.stderr) == []
     (wheel,) = (tmp_path / "dist").glob("sitegen-*.whl")
     packaged = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("sitegen/themes/") and not name.endswith("__init__.py")}
     theme_files = {
@@ -36,3 +46,21 @@ def test_the_wheel_builds_without_setuptools_warnings_and_carries_every_theme_fi
         if path.is_file() and "__pycache__" not in path.parts and path.name != "__init__.py"
     }
     assert packaged == theme_files
+
+
+def test_an_editable_install_is_quiet_and_finds_the_bundled_theme(tmp_path):
+    """What `make build` does (pip install -e .), with this environment's current pip, into a prefix of its own."""
+    source = copy_source(tmp_path / "source")
+    prefix = tmp_path / "prefix"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--prefix", str(prefix), "-e", str(source)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert quiet(result.stdout + result.stderr) == []
+    site_packages = sysconfig.get_paths(vars={"base": str(prefix), "platbase": str(prefix)})["purelib"]
+    find_theme = f"import site; site.addsitedir({site_packages!r}); from sitegen.render import bundled_themes; print(bundled_themes().resolve())"
+    # Run from elsewhere with this environment's libraries but not its own (editable) sitegen.
+    themes = subprocess.run([sys.executable, "-S", "-c", "import sys; sys.path.append(" + repr(sysconfig.get_paths()["purelib"]) + "); " + find_theme],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert themes.returncode == 0, themes.stderr
+    assert themes.stdout.strip() == str((source / "themes").resolve())
