@@ -166,13 +166,14 @@ def _unimported_version(package: str) -> str | None:
 def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
     """The cache saved in folder; each file that is unusable is left out, with a warning saying why."""
     cache, warnings, loaded = Cache(folder=folder), [], {}
+    outdated: dict[str, list[Path]] = {}  # what made them -> the files: after an upgrade, every file at once
     for name in _file_names():
         path = folder / name
         try:
             with path.open("rb") as file:
                 header = pickle.load(file)
                 if not isinstance(header, dict) or header != cache_versions():
-                    warnings.append(f"{path}: made by other versions ({_describe(header)}); rebuilding it")
+                    outdated.setdefault(_describe(header), []).append(path)
                     continue
                 state = pickle.load(file)
             if set(state) != set(_fields_of(name)):
@@ -189,6 +190,9 @@ def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
                 getattr(cache, attribute).update(value)
         loaded[name] = _snapshot(state)
     cache.loaded = loaded
+    for made_by, paths in outdated.items():
+        where = str(paths[0]) if len(paths) == 1 else f"{folder}{os.sep} ({len(paths)} files)"
+        warnings.append(f"{where}: made by other versions ({made_by}); rebuilding {'it' if len(paths) == 1 else 'them'}")
     return cache, tuple(warnings)
 
 

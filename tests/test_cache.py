@@ -88,6 +88,27 @@ def test_foreign_version_cache_is_ignored(make_site, tmp_path, name):
     assert tree(root / "output") == cold_tree(root, tmp_path)
 
 
+def test_a_cache_from_another_version_is_one_warning_not_one_per_file(make_site, tmp_path):
+    """After an upgrade every cache file is outdated at once: the owner reads one line about it."""
+    root = make_site(corpus(10))
+    build_cli(root)
+    files = sorted(p for p in (root / CACHE_DIR).iterdir() if p.suffix == ".pickle")
+    assert len(files) > 2
+    for cache_file in files:
+        with cache_file.open("rb") as file:
+            pickle.load(file)
+            state = pickle.load(file)
+        with cache_file.open("wb") as file:
+            pickle.dump(cache_versions() | {"sitegen": "0.0.1"}, file)
+            pickle.dump(state, file)
+    result = build_cli(root)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stderr
+    assert warnings[0].startswith(f"warning: {root / CACHE_DIR}{os.sep} ({len(files)} files): made by other versions (sitegen 0.0.1 here ")
+    assert warnings[0].endswith("; rebuilding them")
+    assert tree(root / "output") == cold_tree(root, tmp_path)
+
+
 def test_a_tampered_output_file_is_rebuilt(make_site):
     root = make_site(corpus(10))
     build_cli(root)
