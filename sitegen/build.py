@@ -110,7 +110,10 @@ def build(
         if stager is not None:
             stager.remove()
     changed_feeds = changed_feed_urls(site, plan, report)
-    if site.config.websub_hub and changed_feeds:
+    # Only the published site is announced: a build for another base URL (a preview, the dev
+    # server) or into another folder would send the hub feeds that nobody can fetch.
+    publishing = base_url is None and output_dir.resolve() == (root / OUTPUT_DIR).resolve()
+    if publishing and site.config.websub_hub and changed_feeds:
         write_pending(root, [*read_pending(root), *changed_feeds])
     return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh, rendered.processes)
 

@@ -122,3 +122,34 @@ def test_ping_all_and_no_hub(make_site, hub):
     result = run_cli("ping", "--source", str(plain))
     assert result.returncode == 1
     assert "error: sitegen.toml: websub_hub: not set: there is no hub to ping" in result.stderr
+
+
+def test_only_builds_of_the_published_site_queue_announcements(make_site, hub, tmp_path):
+    """The dev server and preview builds used to queue their own feed URLs (http://127.0.0.1:...)
+    for the next `sitegen ping`, which announced them to the public hub."""
+    import signal
+    import subprocess
+    import sys
+
+    root = site_with_hub(make_site, hub.url)
+    run_cli("build", "--source", str(root), "--base-url", "https://preview.bakery.test", "--output", str(tmp_path / "preview"), check=True)
+    run_cli("build", "--source", str(root), "--base-url", "https://preview.bakery.test", check=True)
+    run_cli("build", "--source", str(root), "--output", str(tmp_path / "elsewhere"), check=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "serve", "--source", str(root), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        while not (line := server.stdout.readline()).startswith("Serving "):
+            assert line, server.stderr.read()
+        write_files(root, {"content/posts/2026-03-01-a.md": post("A", tags="[bread]", body="Edited under the dev server.")})
+        line = server.stdout.readline()  # the rebuild after the edit is logged
+        assert " rebuilt " in line and " feeds" in line, line
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    assert "nothing to announce" in run_cli("ping", "--source", str(root), check=True).stdout
+    assert hub.requests == []
+    # The published site is announced, with its own URLs only.
+    run_cli("build", "--source", str(root), check=True)
+    run_cli("ping", "--source", str(root), check=True)
+    assert published_urls(hub) and all(url.startswith("https://bakery.test/") for url in published_urls(hub))
