@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from .config import Settings
 from .fingerprint import whole
+from .hours import Hours
 
 
 @whole
@@ -214,6 +215,8 @@ class Site:
     """Content files marked draft that this build left out (`--drafts` includes them)."""
     scheduled_left_out: int = 0
     """Posts dated later and offers not yet started that this build left out (`--future` includes them)."""
+    hours: Hours = field(default_factory=Hours)
+    """The business's opening hours as this build shows them (special hours still to come at now)."""
 
     @property
     def current_offers(self) -> tuple[Offer, ...]:

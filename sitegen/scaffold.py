@@ -28,10 +28,21 @@ timezone = "UTC"
 
 [business]
 name = {_quote(title)}
+type = "LocalBusiness"    # or a more specific schema.org type: Bakery, Restaurant, Store, HairSalon, ...
 email = "hello@example.com"
 phone = ""
 address = ""
-hours = ["Mon–Fri 9:00–17:00"]
+
+# Opening hours, one table per row; a day no row names is a closed day.
+[[business.hours]]
+days = "mon-fri"
+opens = "09:00"
+closes = "17:00"
+
+# A holiday or other day that differs: without opens and closes, closed all day.
+# [[business.special_hours]]
+# date = {today.year}-12-25
+# note = "Christmas Day"
 
 [authors.owner]
 name = "The Owner"

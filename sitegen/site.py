@@ -15,6 +15,7 @@ from .config import Settings
 from .content import Content, Document, PageMeta, PostMeta, OfferMeta, slugify
 from .errors import Problem, did_you_mean, raise_if
 from .fingerprint import settings_digest
+from .hours import build_hours
 from .markdown import INTERNAL_LINK, INTERNAL_SCHEME
 from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year
 
@@ -120,6 +121,8 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
         for kind, title, members in (("tag", "Topics", tags), ("category", "Categories", categories), ("author", "Authors", authors_))
         if members
     )
+    hours = build_hours(config.business, options.now, config.timezone)
+    changes = [moment for moment in (next_change(content.documents, options), hours.next_change) if moment is not None]
     return Site(
         config=config,
         base_url=config.base_url,
@@ -139,7 +142,8 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
             [NavLink(p.title, p.url) for p in pages if p.menu is not None]
             + [NavLink(link.title, link.url) for link in config.navigation]
         ),
-        next_change=next_change(content.documents, options),
+        next_change=min(changes, default=None),
+        hours=hours,
         neighbours={
             post.url: (posts[i + 1] if i + 1 < len(posts) else None, posts[i - 1] if i > 0 else None)
             for i, post in enumerate(posts)

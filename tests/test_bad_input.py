@@ -68,6 +68,14 @@ CASES = {
         {"sitegen.toml": '[pagination]\nposts = "ten"\n'},
         "error: sitegen.toml: pagination.posts: expected a whole number, got 'ten'",
     ),
+    "bad opening day": (
+        {"sitegen.toml": '[[business.hours]]\ndays = ["mon", "tusday"]\nopens = "07:00"\ncloses = "15:00"\n'},
+        "error: sitegen.toml: business.hours[0].days: 'tusday' is not a day (expected mon, tue, … sun or Monday … Sunday, or a range like 'tue-fri')",
+    ),
+    "bad closing time": (
+        {"sitegen.toml": '[[business.hours]]\ndays = "tue-fri"\nopens = "07:00"\ncloses = "25:00"\n'},
+        "error: sitegen.toml: business.hours[0].closes: '25:00' is not a time of day (expected HH:MM, 00:00–24:00)",
+    ),
 }
 
 

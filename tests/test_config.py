@@ -79,3 +79,78 @@ def test_bad_permalink_pattern(tmp_path):
 def test_author_table_unknown_key(tmp_path):
     problems = problems_for(tmp_path, BASE_CONFIG + "[authors.bob]\nname = 'Bob'\navatr = 'a.png'\n")
     assert problems == ["sitegen.toml: authors.bob.avatr: unknown key 'avatr' (did you mean 'avatar'?)"]
+
+
+# --- opening hours ---------------------------------------------------------------
+
+HOURS = """
+[business]
+type = "Bakery"
+[[business.hours]]
+days = "Tue-fri"
+opens = "7:00"
+closes = "15:00"
+[[business.hours]]
+days = ["Saturday", "SUN"]
+opens = 08:00:00
+closes = "24:00"
+[[business.hours]]
+days = "sat-mon"
+opens = "18:00"
+closes = "02:00"
+[[business.special_hours]]
+date = 2026-12-24
+until = 2026-12-26
+note = "Christmas"
+"""
+
+
+def test_opening_hours_are_read_as_data(tmp_path):
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + HOURS})
+    business = load_config(tmp_path).business
+    assert business.type == "Bakery"
+    assert [(row.days, row.opens, row.closes) for row in business.hours] == [
+        ((1, 2, 3, 4), "07:00", "15:00"),
+        ((5, 6), "08:00", "24:00"),
+        ((0, 5, 6), "18:00", "02:00"),  # a range may wrap around the week; closing after midnight
+    ]
+    special = business.special_hours[0]
+    assert (special.date.isoformat(), special.last.isoformat(), special.closed, special.note) == ("2026-12-24", "2026-12-26", True, "Christmas")
+
+
+def test_bad_day_and_time_name_the_key(tmp_path):
+    text = BASE_CONFIG + HOURS.replace('"Tue-fri"', '["tusday", "wed"]').replace('"24:00"', '"25:00"').replace('"02:00"', '"2pm"')
+    assert problems_for(tmp_path, text) == [
+        "sitegen.toml: business.hours[0].days: 'tusday' is not a day (expected mon, tue, … sun or Monday … Sunday, or a range like 'tue-fri')",
+        "sitegen.toml: business.hours[1].closes: '25:00' is not a time of day (expected HH:MM, 00:00–24:00)",
+        "sitegen.toml: business.hours[2].closes: '2pm' is not a time of day (expected HH:MM, 00:00–24:00)",
+    ]
+
+
+def test_inconsistent_hours_are_errors(tmp_path):
+    text = BASE_CONFIG + HOURS.replace('closes = "15:00"', 'closes = "07:00"').replace('until = 2026-12-26', 'until = 2026-12-20\nopens = "10:00"')
+    text += '[[business.special_hours]]\ndate = 2026-12-31\nuntil = 2026-12-30\n'
+    assert problems_for(tmp_path, text) == [
+        "sitegen.toml: business.hours[0]: opens and closes are both '07:00': for a day the business is closed, leave it out of every row",
+        "sitegen.toml: business.special_hours[0]: give both opens and closes, or neither (closed all day)",
+        "sitegen.toml: business.special_hours[1]: until 2026-12-30 is before date 2026-12-31",
+    ]
+
+
+def test_old_free_text_hours_show_the_new_form(tmp_path):
+    problems = problems_for(tmp_path, BASE_CONFIG + '[business]\nhours = ["Tue–Fri 7:00–15:00", "Mon closed"]\n')
+    assert len(problems) == 1
+    assert problems[0].startswith("sitegen.toml: business.hours: opening hours are now tables, not lines of text")
+    assert '[[business.hours]]\n    days = "tue-fri"\n    opens = "07:00"\n    closes = "15:00"' in problems[0]
+
+
+def test_business_links_and_address_parts(tmp_path):
+    parts = '[business]\nphone = "+1 (555) 014-2"\nstreet = "1 Rue Haute"\nlocality = "Lyon"\npostal_code = "69001"\ncountry = "FR"\n'
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + parts})
+    business = load_config(tmp_path).business
+    assert business.phone_link == "tel:+15550142"
+    assert business.address_line == "1 Rue Haute, Lyon, 69001, FR"
+    assert business.map_link == "https://www.google.com/maps/search/?api=1&query=1%20Rue%20Haute%2C%20Lyon%2C%2069001%2C%20FR"
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + parts + 'address = "1 Rue Haute, 69001 Lyon"\nmap_url = "https://maps.example/x"\n'})
+    business = load_config(tmp_path).business
+    assert (business.address_line, business.map_link) == ("1 Rue Haute, 69001 Lyon", "https://maps.example/x")
