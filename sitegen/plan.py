@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cache import Cache
+from .config import DAYS
 from .content import StaticFile
 from .errors import Problem, raise_if
 from .feeds import MEDIA_TYPES, Feed
@@ -367,6 +368,59 @@ def _organization(site: Site) -> dict:
     return data
 
 
+DAY_URLS = tuple(f"https://schema.org/{day.capitalize()}" for day in DAYS)
+"""schema.org's DayOfWeek members, Monday first."""
+
+
+def _local_business(site: Site) -> dict:
+    """The home page's description of the business: an Organization, or, when it is a place to visit
+    (an address or opening hours, or a type set in the settings), a LocalBusiness of business.type with
+    its address, image and opening hours (Google's LocalBusiness structured data guidelines)."""
+    config = site.config
+    business = config.business
+    data = _organization(site)
+    if not (business.address_line or business.hours or "type" in business.model_fields_set):
+        return data
+    data["@type"] = business.type
+    data["@id"] = site.absolute("/") + "#business"
+    image = business.image or config.image
+    if image:
+        data["image"] = site.absolute(image)
+    if business.address_line:
+        parts = {
+            "streetAddress": business.street,
+            "addressLocality": business.locality,
+            "addressRegion": business.region,
+            "postalCode": business.postal_code,
+            "addressCountry": business.country,
+        }
+        if not any(parts.values()):  # only the one-line address: the whole line is the best we know
+            parts["streetAddress"] = business.address_line
+        data["address"] = {"@type": "PostalAddress", **{key: value for key, value in parts.items() if value}}
+    if business.map_url:
+        data["hasMap"] = business.map_url
+    # Closing at "24:00" is written "23:59", and a day closed by special hours opens and closes at "00:00",
+    # as Google's guidelines for LocalBusiness opening hours ask.
+    specifications = [
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": [DAY_URLS[day] for day in row.days], "opens": row.opens, "closes": _closing(row.closes)}
+        for row in business.hours
+    ]
+    for line in site.hours.special:
+        row = line.row
+        special = {"@type": "OpeningHoursSpecification", "opens": row.opens or "00:00", "closes": _closing(row.closes or "00:00")}
+        special.update(validFrom=row.date.isoformat(), validThrough=row.last.isoformat())
+        if row.note:
+            special["name"] = row.note
+        specifications.append(special)
+    if specifications:
+        data["openingHoursSpecification"] = specifications
+    return data
+
+
+def _closing(time: str) -> str:
+    return "23:59" if time == "24:00" else time
+
+
 def _jsonld(data: dict) -> str:
     text = json.dumps({"@context": "https://schema.org", **data}, ensure_ascii=False, sort_keys=True)
     # Inside <script>, "</" could end the element early (HTML spec, script data state); JSON allows "<\/".
@@ -376,7 +430,7 @@ def _jsonld(data: dict) -> str:
 def _home_head(site: Site) -> Head:
     config = site.config
     title = f"{config.title} · {config.tagline}" if config.tagline else config.title
-    return Head(title, config.description, site.absolute("/"), _image(site, None), jsonld=_jsonld(_organization(site)))
+    return Head(title, config.description, site.absolute("/"), _image(site, None), jsonld=_jsonld(_local_business(site)))
 
 
 def _post_head(site: Site, post: Post) -> Head:

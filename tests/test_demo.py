@@ -495,16 +495,59 @@ def test_footer_has_contact_and_follow_on_every_page_but_the_home_page(pages):
     assert pages["/"].find("footer", class_="site-footer") is not None
 
 
-def test_home_page_describes_the_organization(pages):
+SCHEMA_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def schema_days(days) -> list[str]:
+    """sitegen.toml's days ("tue-fri", ["sat", "sun"]) as schema.org day URLs, Monday first."""
+    found = set()
+    for name in [days] if isinstance(days, str) else days:
+        first, _, last = name.lower().partition("-")
+        start = next(i for i, day in enumerate(SCHEMA_DAYS) if day.lower().startswith(first))
+        end = next(i for i, day in enumerate(SCHEMA_DAYS) if day.lower().startswith(last)) if last else start
+        found.update(i % 7 for i in range(start, start + (end - start) % 7 + 1))
+    return [f"https://schema.org/{SCHEMA_DAYS[i]}" for i in sorted(found)]
+
+
+def test_home_page_describes_the_local_business(demo_output, pages):
+    """A LocalBusiness (of the type the settings give) with what maps and local search show."""
     objects, problems = json_ld(pages["/"])
     assert not problems, problems
-    organizations = of_type(objects, "Organization")
-    assert len(organizations) == 1, f"expected one Organization in the home page's JSON-LD, got {objects}"
-    organization = organizations[0]
-    expected_name = config().get("business", {}).get("name") or config()["title"]
-    assert organization.get("name") == expected_name, organization
-    assert organization.get("url") == base_url() + "/", organization
+    business = config().get("business", {})
+    found = of_type(objects, business.get("type", "LocalBusiness"))
+    assert len(found) == 1, f"expected one {business.get('type')} in the home page's JSON-LD, got {objects}"
+    data = found[0]
     assert any(o.get("@context") in ("https://schema.org", "https://schema.org/", "http://schema.org") for o in objects)
+    assert data.get("name") == (business.get("name") or config()["title"]), data
+    assert data.get("url") == base_url() + "/", data
+    assert data.get("telephone") == business["phone"]
+    assert data.get("email") == business["email"]
+    assert data.get("image") and check_absolute_image(demo_output, "LocalBusiness image", data["image"]) == [], data
+    assert data.get("address") == {
+        "@type": "PostalAddress",
+        "streetAddress": business["street"],
+        "addressLocality": business["locality"],
+        "addressRegion": business["region"],
+        "postalCode": business["postal_code"],
+        "addressCountry": business["country"],
+    }
+    today = DEMO_NOW.astimezone(site_tz()).date()
+    expected = [
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": schema_days(row["days"]), "opens": row["opens"], "closes": row["closes"]}
+        for row in business["hours"]
+    ] + [
+        {
+            "@type": "OpeningHoursSpecification",
+            "opens": row.get("opens", "00:00"),
+            "closes": row.get("closes", "00:00"),
+            "validFrom": row["date"].isoformat(),
+            "validThrough": row.get("until", row["date"]).isoformat(),
+            **({"name": row["note"]} if row.get("note") else {}),
+        }
+        for row in sorted(business.get("special_hours", []), key=lambda row: row["date"])
+        if row.get("until", row["date"]) >= today
+    ]
+    assert data.get("openingHoursSpecification") == expected
 
 
 def test_every_post_has_blogposting_json_ld(pages):

@@ -1,4 +1,5 @@
-"""Opening hours: grouped for people, and upcoming special hours relative to the build's now."""
+"""Opening hours: grouped for people, upcoming special hours relative to the build's now, and the
+home page's LocalBusiness JSON-LD that search engines and maps read."""
 
 from __future__ import annotations
 
@@ -61,6 +62,10 @@ def soup(path) -> BeautifulSoup:
     return BeautifulSoup(path.read_bytes(), "lxml")
 
 
+def jsonld(page: BeautifulSoup) -> dict:
+    return json.loads(page.find("script", type="application/ld+json").string)
+
+
 def business(**fields) -> Business:
     return Business.model_validate(fields)
 
@@ -114,6 +119,41 @@ def test_special_hours_shown_only_until_their_last_day(tmp_path):
     assert [line.text for line in build_hours(business(special_hours=rows), NOW.replace(hour=20), "Asia/Tokyo").special][0].startswith("Open 9:00")
 
 
+def test_home_page_json_ld_is_a_local_business(make_site, build_at):
+    root = make_site(extra_config=BAKERY)
+    build_at(root)
+    data = jsonld(soup(root / "output/index.html"))
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "Bakery"
+    assert data["@id"] == "https://bakery.test/#business"
+    assert (data["name"], data["url"], data["telephone"], data["email"]) == ("Test Bakery Ltd", "https://bakery.test/", "+33 1 23 45 67 89", "hi@bakery.test")
+    assert data["image"] == "https://bakery.test/static/shop.jpg"
+    assert data["address"] == {"@type": "PostalAddress", "streetAddress": "1 Rue Haute, 75001 Paris"}
+    week = "https://schema.org/"
+    assert data["openingHoursSpecification"] == [
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": [week + d for d in ("Tuesday", "Wednesday", "Thursday", "Friday")], "opens": "07:00", "closes": "12:30"},
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": [week + d for d in ("Tuesday", "Wednesday", "Thursday", "Friday")], "opens": "14:00", "closes": "19:00"},
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": [week + "Saturday", week + "Sunday"], "opens": "08:00", "closes": "23:59"},
+        # special hours still to come; closed all day is 00:00-00:00 (Google's guidelines)
+        {"@type": "OpeningHoursSpecification", "opens": "00:00", "closes": "00:00", "validFrom": "2026-06-14", "validThrough": "2026-06-16", "name": "Summer break"},
+        {"@type": "OpeningHoursSpecification", "opens": "09:00", "closes": "12:00", "validFrom": "2026-07-14", "validThrough": "2026-07-14", "name": "Bastille Day"},
+        {"@type": "OpeningHoursSpecification", "opens": "00:00", "closes": "00:00", "validFrom": "2027-01-01", "validThrough": "2027-01-01"},
+    ]
+
+
+def test_structured_address_and_default_type(make_site, build_at):
+    parts = '[business]\naddress = "1 Rue Haute"\nstreet = "1 Rue Haute"\nlocality = "Paris"\npostal_code = "75001"\ncountry = "FR"\nmap_url = "https://maps.example/p"\n'
+    root = make_site(config='image = "/static/card.png"\n' + BASE_CONFIG + parts)
+    build_at(root)
+    data = jsonld(soup(root / "output/index.html"))
+    assert data["@type"] == "LocalBusiness"
+    assert data["name"] == "Test Bakery"  # the site title, with no business name
+    assert data["image"] == "https://bakery.test/static/card.png"
+    assert data["hasMap"] == "https://maps.example/p"
+    assert data["address"] == {"@type": "PostalAddress", "streetAddress": "1 Rue Haute", "addressLocality": "Paris", "postalCode": "75001", "addressCountry": "FR"}
+    assert "openingHoursSpecification" not in data
+
+
 def test_home_and_footer_show_the_hours(make_site, build_at):
     root = make_site({"content/pages/about.md": "---\ntitle: About\n---\nUs.\n"}, extra_config=BAKERY)
     build_at(root)
@@ -137,3 +177,4 @@ def test_passing_special_hours_change_the_pages(make_site, build_at):
     build_at(root, now=first.site.next_change)
     home = soup(root / "output/index.html")
     assert "Summer break" not in home.get_text()
+    assert [s.get("name") for s in jsonld(home)["openingHoursSpecification"] if "validFrom" in s] == ["Bastille Day", None]
