@@ -3,6 +3,7 @@ no horizontal scrolling, a skip link that shows when focused, a dark scheme and 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 
@@ -198,3 +199,70 @@ def test_print_hides_the_site_navigation(open_page):
     page.emulate_media(media="print")
     assert page.evaluate(SITE_NAV_JS) is False, "the site header's <nav> is still displayed in print"
     assert not problems, problems
+
+
+# ---------------------------------------------------------------------------------
+# The first screen on a phone: today's hours, the address and a call link
+# ---------------------------------------------------------------------------------
+
+PHONE = {"width": 375, "height": 667}
+
+FIRST_SCREEN_JS = """() => {
+  const box = (selector) => {
+    const el = document.querySelector(selector);
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    return {text: el.textContent.trim(), href: el.getAttribute('href'), top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+  };
+  return {today: box('.visit-today'), week: box('.visit-week'), map: box('.visit-now a[href*="maps"]'), call: box('.visit-now a[href^="tel:"]'),
+          height: window.innerHeight, width: window.innerWidth};
+}"""
+
+
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        # 10:00 on Tuesday in New York (the demo's zone)
+        (dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.timezone.utc), "Open today 7:00–15:00"),
+        # Monday, and 23:30 on Saturday in New York, already Sunday in UTC: the site's zone decides
+        (dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.timezone.utc), "Closed today"),
+        (dt.datetime(2026, 11, 29, 4, 30, tzinfo=dt.timezone.utc), "Open today 8:00–14:00"),
+        # special hours from the settings
+        (dt.datetime(2026, 12, 25, 15, 0, tzinfo=dt.timezone.utc), "Closed today: Christmas Day"),
+        (dt.datetime(2026, 12, 24, 15, 0, tzinfo=dt.timezone.utc), "Open today 7:00–12:00: Christmas Eve"),
+    ],
+)
+def test_phone_first_screen_shows_today_address_and_call(browser, site, moment, expected):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        problems = watch_problems(page)
+        page.clock.set_fixed_time(moment)
+        page.goto(site + "/", wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        found = page.evaluate(FIRST_SCREEN_JS)
+    finally:
+        context.close()
+    assert found["today"] and found["today"]["text"] == expected, found
+    for name in ("today", "map", "call"):
+        box = found[name]
+        assert box is not None, f"no {name} on the home page: {found}"
+        assert 0 <= box["top"] and box["bottom"] <= found["height"] and 0 <= box["left"] and box["right"] <= found["width"], (
+            f"{name} is not within the first screen ({PHONE['width']}×{PHONE['height']}): {box}"
+        )
+    assert found["call"]["href"] == "tel:+15550142"
+    assert found["map"]["href"].startswith("https://www.google.com/maps/search/?api=1&query=214%20Alder%20Street")
+    assert not problems, problems
+
+
+def test_phone_first_screen_without_javascript_shows_the_week(browser, site):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(site + "/", wait_until="load")
+        found = page.evaluate(FIRST_SCREEN_JS)  # JavaScript is off for the page's scripts, not for evaluate()
+    finally:
+        context.close()
+    assert found["today"]["text"] == "Opening hours"
+    assert found["week"]["text"] == "Tue–Fri 7:00–15:00 · Sat–Sun 8:00–14:00 · Mon closed"
+    assert found["week"]["bottom"] <= found["height"], found

@@ -165,6 +165,15 @@ def test_home_and_footer_show_the_hours(make_site, build_at):
         "Open 9:00–12:00 Tue, Jul 14: Bastille Day",
         "Closed Fri, Jan 1, 2027",
     ]
+    # the first screen: today's line (filled in by the script), the week, the address as a map search, a call link
+    now = home.select_one(".hero .visit-now")
+    data = json.loads(now.select_one(".visit-today")["data-hours"])
+    assert data["timezone"] == "Europe/Paris"
+    assert data["week"] == ["", *["7:00–12:30, 14:00–19:00"] * 4, "8:00–24:00", "8:00–24:00"]
+    assert data["special"][0] == ["2026-06-14", "2026-06-16", "", "Summer break"]
+    assert now.select_one(".visit-week").get_text() == "Tue–Fri 7:00–12:30, 14:00–19:00 · Sat–Sun 8:00–24:00 · Mon closed"
+    assert now.select_one(".visit-address a")["href"] == "https://www.google.com/maps/search/?api=1&query=1%20Rue%20Haute%2C%2075001%20Paris"
+    assert now.select_one(".visit-call a")["href"] == "tel:+33123456789"
     footer = soup(root / "output/about/index.html").find("footer")
     assert [li.get_text(" ", strip=True) for li in footer.select(".hours-week li")] == ["Tue–Fri 7:00–12:30, 14:00–19:00", "Sat–Sun 8:00–24:00", "Mon closed"]
     assert footer.select_one(".contact a[href^='tel:']")["href"] == "tel:+33123456789"
