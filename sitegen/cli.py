@@ -239,7 +239,7 @@ def serve_command(source: Path, port: int, host: str, drafts: bool, future: bool
 @click.option("--future", is_flag=True, help="As `build --future` would (future posts and offers are built already).")
 @now_option
 def next_change_command(source: Path, drafts: bool, future: bool, now: dt.datetime | None) -> None:
-    """Print when the site next changes by itself (a scheduled post, an offer starting or ending), as ISO 8601.
+    """Print when the site next changes by itself (a scheduled post, an offer starting or ending, special opening hours ending), as ISO 8601.
 
     Prints nothing when no change is scheduled. For a scheduler: rebuild at that time.
     """

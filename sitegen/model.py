@@ -206,7 +206,8 @@ class Site:
     neighbours: dict[str, tuple[Post | None, Post | None]] = field(hash=False)
     """Post url -> (older, newer)."""
     next_change: dt.datetime | None = None
-    """When the site will next change by itself (a scheduled post, an offer starting or ending), if ever."""
+    """When the site will next change by itself (a scheduled post, an offer starting or ending, special
+    opening hours ending), if ever."""
     indexes: tuple[NavLink, ...] = ()
     """Links to the lists of topics, categories and authors that have entries."""
     latest_year: int | None = None

@@ -152,7 +152,8 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
 
 
 def next_change(documents: tuple[Document, ...], options: BuildOptions) -> dt.datetime | None:
-    """The earliest time after now at which a rebuild would change the site: a scheduled post, an offer starting or ending."""
+    """The earliest time after now at which a rebuild would change the site: a scheduled post, an offer starting or ending
+    (special opening hours ending are hours.Hours.next_change)."""
     moments = []
     for document in documents:
         meta = document.meta
