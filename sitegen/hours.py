@@ -49,7 +49,8 @@ class Hours:
     """Special hours whose last day is today or later, soonest first."""
     script_data: str = ""
     """JSON for the home page's "open today" script: the time zone, each weekday's hours (Monday first,
-    '' when closed) and the upcoming special hours as [first day, last day, hours, note]."""
+    '' when closed) and the upcoming special hours as [first day, last day, hours, note]; '' without
+    regular hours."""
     next_change: dt.datetime | None = None
     """When the first upcoming special hours end, so the pages showing them change."""
 
@@ -73,7 +74,8 @@ def build_hours(business: Business, now: dt.datetime, timezone: str) -> Hours:
     return Hours(
         week=_week_lines(per_day) if business.hours else (),
         special=tuple(SpecialLine(_special_text(row, today), row) for row in upcoming),
-        script_data=json.dumps(data, ensure_ascii=False, separators=(",", ":")) if business.hours or upcoming else "",
+        # Without a regular week, a day with no special hours is not known to be closed: no "today" line.
+        script_data=json.dumps(data, ensure_ascii=False, separators=(",", ":")) if business.hours else "",
         next_change=min((dt.datetime.combine(row.last + dt.timedelta(days=1), dt.time(), zone) for row in upcoming), default=None),
     )
 

@@ -108,6 +108,7 @@ def test_special_hours_shown_only_until_their_last_day(tmp_path):
         {"date": "2027-01-01"},
     ]
     hours = build_hours(business(special_hours=rows), NOW, "Europe/Paris")
+    assert hours.script_data == ""  # no regular week: whether today is open is not known
     assert [line.text for line in hours.special] == [
         "Closed Sun, Jun 14 – Mon, Jun 15: Break",
         "Open 9:00–12:00 Tue, Jul 14: Bastille Day",
