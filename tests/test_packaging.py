@@ -49,18 +49,21 @@ def test_the_wheel_builds_without_setuptools_warnings_and_carries_every_theme_fi
 
 
 def test_an_editable_install_is_quiet_and_finds_the_bundled_theme(tmp_path):
-    """What `make build` does (pip install -e .), with this environment's current pip, into a prefix of its own."""
+    """What `make build` does (pip install -e .), with this environment's current pip, into a new
+    virtual environment (never into this one: that would replace the sitegen under test)."""
     source = copy_source(tmp_path / "source")
-    prefix = tmp_path / "prefix"
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--prefix", str(prefix), "-e", str(source)], capture_output=True, text=True
+        [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "-e", str(source)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert quiet(result.stdout + result.stderr) == []
-    site_packages = sysconfig.get_paths(vars={"base": str(prefix), "platbase": str(prefix)})["purelib"]
-    find_theme = f"import site; site.addsitedir({site_packages!r}); from sitegen.render import bundled_themes; print(bundled_themes().resolve())"
-    # Run from elsewhere with this environment's libraries but not its own (editable) sitegen.
-    themes = subprocess.run([sys.executable, "-S", "-c", "import sys; sys.path.append(" + repr(sysconfig.get_paths()["purelib"]) + "); " + find_theme],
-                            capture_output=True, text=True, cwd=tmp_path)
+    themes = subprocess.run(
+        [python, "-c", "from sitegen.render import bundled_themes; print(bundled_themes().resolve())"],
+        capture_output=True, text=True, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]},  # sitegen's libraries, from this environment
+    )
     assert themes.returncode == 0, themes.stderr
     assert themes.stdout.strip() == str((source / "themes").resolve())
