@@ -81,8 +81,9 @@ class Head:
     description: str
     canonical: str
     """Absolute URL."""
-    image: str | None = None
-    """Absolute URL of the social preview image."""
+    image: str | None
+    """Absolute URL of the social preview image: the item's, else the site's default card (no default
+    here, so that no kind of page can be planned without one)."""
     og_type: str = "website"
     noindex: bool = False
     jsonld: str | None = None
@@ -219,7 +220,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         # For the owner, not for visitors: linked from no page, kept from search engines by robots.txt.
         for name, kind in (("links.txt", "offer-links"), ("qr.svg", "qr"), ("qr.png", "qr")):
             add(Output(path_of(offer.url + name), offer.url + name, kind, item=offer, source_path=offer.source_path, format=name[-3:]))
-    offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"))
+    offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"), _image(site, None))
     add(Output("offers/index.html", "/offers/", "offers", ("offers.html",), head=_linked(offers_head, links("offers", "/offers/"))))
 
     def paginated(kind: str, base_url: str, posts: tuple[Post, ...], item: Any, title: str) -> list[Output]:
@@ -249,7 +250,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         if not taxonomies:
             continue
         index_url = site.index_url(kind)
-        head = Head(f"{index_title} · {config.title}", f"{index_title} on {config.title}.", site.absolute(index_url), feeds=site_links)
+        head = Head(f"{index_title} · {config.title}", f"{index_title} on {config.title}.", site.absolute(index_url), _image(site, None), feeds=site_links)
         add(Output(path_of(index_url), index_url, plural, (f"{plural}.html", "terms.html"), head=head))
         for taxonomy in taxonomies:
             outputs += paginated(kind, taxonomy.term.url, taxonomy.posts, Listing(kind, taxonomy.term), _taxonomy_title(taxonomy))
@@ -262,11 +263,12 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         f"Follow {config.title} · Subscribe",
         f"Every way to get news and offers from {config.business_name}: feed readers, podcast apps, email and social.",
         site.absolute("/subscribe/"),
+        _image(site, None),
         feeds=site_links,
     )
     add(Output("subscribe/index.html", "/subscribe/", "subscribe", ("subscribe.html",), head=subscribe_head))
     add(Output("feeds.opml", "/feeds.opml", "opml", ("feeds.opml",)))
-    add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), noindex=True, feeds=site_links)))
+    add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), _image(site, None), noindex=True, feeds=site_links)))
     private = tuple(o.url for o in outputs if o.kind in ("offer-links", "qr"))
     add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",), entries=private))
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(outputs)))
@@ -330,7 +332,7 @@ def _paginated(
         url = paginator.url_of(number)
         page_title = title if number == 1 else f"{title}, page {number}"
         description = _taxonomy_description(site, item, title)
-        head = Head(f"{page_title} · {site.config.title}", description, site.absolute(url), feeds=links)
+        head = Head(f"{page_title} · {site.config.title}", description, site.absolute(url), _image(site, None), feeds=links)
         outputs.append(Output(path_of(url), url, kind, (f"{kind}.html", "list.html"), item=item, paginator=paginator, head=head))
     return outputs
 

@@ -637,6 +637,25 @@ def test_sitemap_lists_exactly_the_indexable_items(demo_output, sitemap, pages):
     assert not problems, "\n".join(problems)
 
 
+def test_every_page_has_one_absolute_social_image(demo_output, pages):
+    """og:image and twitter:image on every page: the item's image, else the site's default card."""
+    default = base_url() + config()["image"]
+    problems = []
+    for url, soup in pages.items():
+        for label, attrs in (("og:image", {"property": "og:image"}), ("twitter:image", {"name": "twitter:image"})):
+            values = [(tag.get("content") or "").strip() for tag in soup.find_all("meta", attrs=attrs)]
+            if len(values) != 1:
+                problems.append(f"{url}: {len(values)} {label}, expected 1")
+                continue
+            problems += [f"{url}: {p}" for p in check_absolute_image(demo_output, label, values[0])]
+        if meta_content(soup, name="twitter:card") != "summary_large_image":
+            problems.append(f"{url}: twitter:card {meta_content(soup, name='twitter:card')!r}, expected summary_large_image")
+    for url in ("/archive/", "/subscribe/", "/offers/", "/404.html"):
+        if meta_content(pages[url], prop="og:image") != default:
+            problems.append(f"{url}: og:image {meta_content(pages[url], prop='og:image')!r}, expected the default card {default!r}")
+    assert not problems, "\n".join(problems)
+
+
 def test_noindex_offers_say_so(pages):
     noindex = [i for i in content_items() if i.kind == "offer" and i.built and i.noindex]
     assert noindex
