@@ -478,11 +478,11 @@ def _offer_head(site: Site, offer: Offer) -> Head:
 
 
 def _sitemap_entries(outputs: list[Output]) -> tuple[tuple[str, str | None], ...]:
+    """Every planned HTML page (an output with a head) that search engines may index: decided by the
+    page's own noindex flag, so a new kind of page, or a list's page 2, cannot be left out."""
     entries = []
     for output in outputs:
-        if output.head is None or output.head.noindex or output.kind == "404":
-            continue
-        if output.paginator and output.paginator.number > 1:
+        if output.head is None or output.head.noindex:
             continue
         item = output.item
         lastmod = None

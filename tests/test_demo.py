@@ -637,6 +637,15 @@ def test_sitemap_lists_exactly_the_indexable_items(demo_output, sitemap, pages):
     assert not problems, "\n".join(problems)
 
 
+def test_sitemap_lists_every_html_page_that_is_not_noindex(demo_output, sitemap, pages):
+    """Every built HTML page a search engine may index is in the sitemap, paginated pages included; nothing else is."""
+    locs = {loc.text.strip() for loc in sitemap.iter(f"{SITEMAP_NS}loc")}
+    indexable = {base_url() + url for url, soup in pages.items() if "noindex" not in (meta_content(soup, name="robots") or "").lower()}
+    assert any("/page/2/" in url for url in indexable), "the demo should have paginated lists"
+    assert sorted(indexable - locs) == [], "indexable pages missing from sitemap.xml"
+    assert sorted(locs - indexable) == [], "sitemap.xml lists URLs that are not indexable pages"
+
+
 def test_every_page_has_one_absolute_social_image(demo_output, pages):
     """og:image and twitter:image on every page: the item's image, else the site's default card."""
     default = base_url() + config()["image"]
