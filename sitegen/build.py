@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import Cache
+from .campaign import render_owner_files
 from .config import load_config
 from .content import read_content
 from .feeds import build_feeds
@@ -17,9 +18,17 @@ from .ping import read_pending, write_pending
 from .plan import Plan, plan_outputs
 from .render import Theme, load_theme, make_environment, render_all, template_files, theme_static
 from .site import BuildOptions, build_site
-from .write import Stager, WriteReport, remove_abandoned_staging, write_site
+from .write import Stager, WriteReport, remove_abandoned_staging, write_files, write_site
 
 OUTPUT_DIR = "output"
+PRIVATE_DIR = "private"
+"""The owner's files, beside output/ and never in it, so a host never serves them: each offer's
+tracked links and QR codes now (and the subscriber service's data later)."""
+
+
+def offers_private_dir(root: Path) -> Path:
+    """Where builds write each offer's links.txt, qr.svg and qr.png: <root>/private/offers/<slug>/."""
+    return Path(root) / PRIVATE_DIR / "offers"
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,8 @@ class BuildResult:
     """Paths rendered by this build; the others were reused from the cache."""
     processes: int = 1
     """Processes the rendering ran in."""
+    owner: WriteReport | None = None
+    """What was written to offers_private_dir(); None when this build wrote no owner files."""
 
 
 def load_site(
@@ -99,6 +110,9 @@ def build(
             return False
         return known is not None and known.get(path) == (stat.st_size, stat.st_mtime_ns)
 
+    # The owner's links and QR codes carry the site's real addresses: a build for another base_url
+    # (a preview deploy, the dev server) leaves them as the last real build wrote them.
+    owner_files = render_owner_files(site) if base_url is None else None
     # Render workers write their outputs beside the output folder; write_site moves them in.
     remove_abandoned_staging(output_dir)
     stager = Stager.beside(output_dir) if jobs > 1 else None
@@ -109,13 +123,14 @@ def build(
     finally:
         if stager is not None:
             stager.remove()
+    owner = write_files(offers_private_dir(root), owner_files) if owner_files is not None else None
     changed_feeds = changed_feed_urls(site, plan, report)
     # Only the published site is announced: a build for another base URL (a preview, the dev
     # server) or into another folder would send the hub feeds that nobody can fetch.
     publishing = base_url is None and output_dir.resolve() == (root / OUTPUT_DIR).resolve()
     if publishing and site.config.websub_hub and changed_feeds:
         write_pending(root, [*read_pending(root), *changed_feeds])
-    return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh, rendered.processes)
+    return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh, rendered.processes, owner)
 
 
 def changed_feed_urls(site: Site, plan: Plan, report: WriteReport) -> tuple[str, ...]:

@@ -60,8 +60,8 @@ def render_qr(offer: Offer, kind: str) -> bytes:
     return buffer.getvalue()
 
 
-def render_links(site: Site, offer: Offer) -> bytes:
-    """offers/<slug>/links.txt: the tracked links and QR files, for the owner (not linked from any page)."""
+def render_links(offer: Offer) -> bytes:
+    """links.txt: the tracked links to hand out and where the QR code is, for the owner."""
     lines = [
         f"# {offer.title}",
         f"# Tracked links for the offer at {offer.permalink}",
@@ -70,6 +70,23 @@ def render_links(site: Site, offer: Offer) -> bytes:
     ]
     for channel, link in campaign_links(offer):
         lines += [f"{channel.name}: {link}", f"    for {channel.use}"]
-    folder = site.absolute(offer.url)
-    lines += ["", f"QR code (carries the qr link): {folder}qr.svg and {folder}qr.png", ""]
+    lines += ["", "QR code (carries the qr link): qr.svg and qr.png, beside this file", ""]
     return "\n".join(lines).encode("utf-8")
+
+
+OWNER_FILES = ("links.txt", "qr.svg", "qr.png")
+"""What the owner gets for each offer, in a folder of its own."""
+
+
+def render_owner_files(site: Site) -> dict[str, bytes]:
+    """Every offer's owner files by path ('<slug>/links.txt', '<slug>/qr.svg', '<slug>/qr.png').
+
+    They are for the owner, not for visitors: the build writes them outside the output folder,
+    so the host never serves them and an unlisted offer stays unlisted.
+    """
+    files: dict[str, bytes] = {}
+    for offer in site.offers:
+        files[f"{offer.slug}/links.txt"] = render_links(offer)
+        files[f"{offer.slug}/qr.svg"] = render_qr(offer, "svg")
+        files[f"{offer.slug}/qr.png"] = render_qr(offer, "png")
+    return files

@@ -17,9 +17,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import build, load_site
+from .build import build, load_site, offers_private_dir
 from .cache import CACHE_DIR, load_cache, save_cache
-from .campaign import campaign_links
+from .campaign import OWNER_FILES, campaign_links
 from .config import CONFIG_FILE, Settings, load_config
 from .content import slugify
 from .errors import Problem, SitegenError
@@ -253,7 +253,7 @@ def next_change_command(source: Path, drafts: bool, future: bool, now: dt.dateti
 @source_option
 @now_option
 def offers_command(source: Path, now: dt.datetime | None) -> None:
-    """List every offer with its state and the tracked links to hand out (email, social, print, QR)."""
+    """List every offer with its state, the tracked links to hand out (email, social, print, QR) and its QR files."""
     config = load_config(source)
     moment = _build_time(config, now)
     site, _ = load_site(source, BuildOptions(now=moment, future=True))
@@ -265,7 +265,10 @@ def offers_command(source: Path, now: dt.datetime | None) -> None:
         click.echo(f"  {state}" + ("" if offer.listed else ", unlisted (reachable by link only)"))
         for channel, link in campaign_links(offer):
             click.echo(f"  {channel.name + ':':8}{link}")
-        click.echo(f"  {'qr code:':8}{offer.url}qr.svg, {offer.url}qr.png (in the output folder)")
+        folder = offers_private_dir(source) / offer.slug
+        qr_files = [folder / name for name in OWNER_FILES if name.startswith("qr.")]
+        missing = "" if all(path.is_file() for path in qr_files) else " (`sitegen build` writes them)"
+        click.echo(f"  {'qr code:':8}{', '.join(map(str, qr_files))}{missing}")
 
 
 def offer_state(offer: Offer, now: dt.datetime) -> str:

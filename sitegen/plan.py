@@ -217,9 +217,6 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         add(item_output(page, "page", _item_head))
     for offer in site.offers:
         add(item_output(offer, "offer", _offer_head))
-        # For the owner, not for visitors: linked from no page, kept from search engines by robots.txt.
-        for name, kind in (("links.txt", "offer-links"), ("qr.svg", "qr"), ("qr.png", "qr")):
-            add(Output(path_of(offer.url + name), offer.url + name, kind, item=offer, source_path=offer.source_path, format=name[-3:]))
     offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"), _image(site, None))
     add(Output("offers/index.html", "/offers/", "offers", ("offers.html",), head=_linked(offers_head, links("offers", "/offers/"))))
 
@@ -269,8 +266,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     add(Output("subscribe/index.html", "/subscribe/", "subscribe", ("subscribe.html",), head=subscribe_head))
     add(Output("feeds.opml", "/feeds.opml", "opml", ("feeds.opml",)))
     add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), _image(site, None), noindex=True, feeds=site_links)))
-    private = tuple(o.url for o in outputs if o.kind in ("offer-links", "qr"))
-    add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",), entries=private))
+    add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",)))
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(outputs)))
 
     if cache is not None:

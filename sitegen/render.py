@@ -18,7 +18,6 @@ from markupsafe import Markup
 
 from . import __version__
 from .cache import Cache, RenderRecord, prepare_cache_folder, versions_digest
-from .campaign import render_links, render_qr
 from .content import StaticFile, find_static
 from .errors import Problem, SitegenError, raise_if
 from .fingerprint import MISSING, Fingerprinter
@@ -450,10 +449,6 @@ def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Outpu
     """One output's bytes; template errors become problems naming the template line and the output."""
     if output.kind == "feed":
         return render_feed(site, output.item, output.format)
-    if output.kind == "offer-links":
-        return render_links(site, output.item)
-    if output.kind == "qr":
-        return render_qr(output.item, output.format)
     context = {
         **(shared if shared is not None else shared_context(site, plan)),
         "output": output,

@@ -91,7 +91,8 @@ code: WELCOME10
 Describe what the customer gets, in a few short lines.
 """,
         "content/static/.gitkeep": "",
-        ".gitignore": "output/\n.sitegen-cache/\n",
+        # private/: your offers' tracked links and QR codes (and later subscriber data): not for git or the public.
+        ".gitignore": "output/\n.sitegen-cache/\nprivate/\n",
     }
     written = []
     for relative, text in files.items():

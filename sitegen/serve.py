@@ -22,7 +22,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .build import OUTPUT_DIR, BuildResult, build
+from .build import OUTPUT_DIR, PRIVATE_DIR, BuildResult, build
 from .cache import CACHE_DIR, Cache
 from .config import CONFIG_FILE, load_config
 from .content import CONTENT_DIR
@@ -88,9 +88,10 @@ def content_type(path: str) -> str:
 
 
 def is_ignored(path: str, root: Path, output_dir: Path) -> bool:
-    """Changes that must not trigger a build: the output, the cache, dotfiles, editor temporary files."""
+    """Changes that must not trigger a build: the output, the cache, the owner's private files, dotfiles,
+    editor temporary files."""
     target = Path(path)
-    for folder in (output_dir, root / OUTPUT_DIR, root / CACHE_DIR):
+    for folder in (output_dir, root / OUTPUT_DIR, root / CACHE_DIR, root / PRIVATE_DIR):
         if target == folder or folder in target.parents:
             return True
     name = target.name
@@ -160,6 +161,7 @@ class DevServer:
         started = time.perf_counter()
         result, problems = None, ()
         try:
+            # Its own base_url: so the build writes no owner files (those carry the site's real addresses).
             result = build(
                 self.root, self.output_dir, now=self.clock(), drafts=self.drafts, future=self.future, base_url=self.url, cache=self.cache
             )

@@ -199,10 +199,31 @@ def write_site(
             written.append(file.path)
         else:
             unchanged += 1
-    ours = set(rendered) | {f.path for f in static}
-    removed = prune(output_dir, read_manifest(output_dir) - ours)
-    write_if_changed(output_dir / MANIFEST, (json.dumps(sorted(ours), indent=0) + "\n").encode())
+    removed = _prune_and_record(output_dir, set(rendered) | {f.path for f in static})
     return WriteReport(tuple(written), unchanged, tuple(removed))
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> WriteReport:
+    """Bring what we wrote into folder to exactly `files` (path -> bytes): changed files are written
+    atomically, files an earlier call wrote and `files` no longer has are removed (the manifest says
+    which), and nothing else in folder is touched. Nothing is created for no files and no earlier ones."""
+    if not files and not (folder / MANIFEST).is_file():
+        return WriteReport((), 0, ())
+    written: list[str] = []
+    for path, data in sorted(files.items()):
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if write_if_changed(target, data)[0]:
+            written.append(path)
+    removed = _prune_and_record(folder, set(files))
+    return WriteReport(tuple(written), len(files) - len(written), tuple(removed))
+
+
+def _prune_and_record(folder: Path, ours: set[str]) -> list[str]:
+    """Remove what the manifest says an earlier build wrote and this one did not; record this one's paths."""
+    removed = prune(folder, read_manifest(folder) - ours)
+    write_if_changed(folder / MANIFEST, (json.dumps(sorted(ours), indent=0) + "\n").encode())
+    return removed
 
 
 def write_if_changed(target: Path | str, data: bytes) -> tuple[bool, os.stat_result]:

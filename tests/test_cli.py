@@ -35,6 +35,7 @@ def test_init_scaffolds_a_site_that_builds(tmp_path):
     site = tmp_path / "shop"
     result = run_cli("init", str(site), "--title", "Corner Shop", check=True)
     assert "sitegen.toml" in result.stdout
+    assert "private/" in (site / ".gitignore").read_text().splitlines()  # offers' links and QR codes stay out of git
     built = run_cli("build", "--source", str(site), check=True)
     assert re.search(r"built 1 post, 1 page, 1 offer", built.stdout), built.stdout
     # At any hour of the day: the welcome post is not scheduled for later today (it was, at 09:00).

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from sitegen import SitegenError
 
-from .conftest import BASE_CONFIG, REPO, post, require_tool, run_cli, watch_problems
+from .conftest import BASE_CONFIG, REPO, post, require_tool, run_cli, snapshot, watch_problems, write_files
 
 PARIS = dt.timezone(dt.timedelta(hours=2))  # Europe/Paris in June, the test site's zone
 
@@ -65,7 +65,7 @@ def soup(path) -> BeautifulSoup:
 
 
 def every_text_output(out) -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.suffix in (".html", ".xml", ".json", ".opml", ".txt") and p.name not in ("robots.txt", "links.txt", ".sitegen-manifest.json"))
+    return "\n".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.suffix in (".html", ".xml", ".json", ".opml", ".txt") and p.name not in ("robots.txt", ".sitegen-manifest.json"))
 
 
 @pytest.fixture
@@ -154,11 +154,20 @@ def test_jsonld_offer_inside_the_product(offer_site, build_at):
     assert page.find("meta", property="og:title")["content"] == "Summer cakes · Test Bakery"
 
 
-def test_campaign_links_file_and_robots(offer_site, build_at):
-    build_at(offer_site, now=at(2026, 6, 15))
-    out = offer_site / "output"
-    lines = (out / "offers/summer/links.txt").read_text().splitlines()
-    links = dict(line.split(": ", 1) for line in lines if line.split(":", 1)[0] in ("feed", "email", "social", "print", "qr"))
+def campaign_links_in(links_txt) -> dict[str, str]:
+    lines = links_txt.read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.split(":", 1)[0] in ("feed", "email", "social", "print", "qr"))
+
+
+def test_campaign_links_file_is_written_for_the_owner_outside_the_output(offer_site, build_at, tmp_path):
+    elsewhere = tmp_path / "www"
+    build_at(offer_site, output_dir=elsewhere, now=at(2026, 6, 15))  # --output elsewhere: still the site's private/
+    private = offer_site / "private/offers"
+    assert sorted(p.relative_to(private).as_posix() for p in private.rglob("*") if p.is_file()) == [
+        ".sitegen-manifest.json",
+        *(f"{slug}/{name}" for slug in ("bread", "staff", "summer") for name in ("links.txt", "qr.png", "qr.svg")),
+    ]
+    links = campaign_links_in(private / "summer/links.txt")
     assert sorted(links) == ["email", "feed", "print", "qr", "social"]
     for channel, url in links.items():
         parts = urlsplit(url)
@@ -167,20 +176,70 @@ def test_campaign_links_file_and_robots(offer_site, build_at):
         assert query["utm_campaign"] == ["summer"]
         assert query["utm_source"] and query["utm_medium"]
     assert len({url for url in links.values()}) == 5
-    assert "links.txt" not in every_text_output(out)  # linked from no page
+    published = {p.name for p in elsewhere.rglob("*")}
+    assert not published & {"links.txt", "qr.svg", "qr.png"}
+    assert not (offer_site / "output").exists()
+
+
+def test_nothing_published_names_an_unlisted_offer_but_its_own_page(offer_site, build_at):
+    build_at(offer_site, now=at(2026, 6, 15))
+    out = offer_site / "output"
     robots = (out / "robots.txt").read_text()
-    assert "Disallow: /offers/summer/links.txt" in robots
+    assert robots == "User-agent: *\nAllow: /\n\nSitemap: https://bakery.test/sitemap.xml\n"
+    own_page = out / "offers/staff/index.html"
+    assert own_page.is_file()
+    mentions = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and b"/offers/staff" in p.read_bytes())
+    assert mentions == ["offers/staff/index.html"]
+    assert sorted(p.relative_to(out / "offers/staff").as_posix() for p in (out / "offers/staff").rglob("*")) == ["index.html"]
 
 
-def test_qr_code_decodes_to_the_qr_link(offer_site, build_at):
+def test_qr_code_in_the_private_folder_decodes_to_the_qr_link(offer_site, build_at):
     zbarimg = require_tool(shutil.which("zbarimg"), "zbarimg", "apt-get install zbar-tools")
     build_at(offer_site, now=at(2026, 6, 15))
-    out = offer_site / "output/offers/summer"
-    qr_link = next(line.split(": ", 1)[1] for line in (out / "links.txt").read_text().splitlines() if line.startswith("qr: "))
-    decoded = subprocess.run([zbarimg, "--quiet", "--raw", str(out / "qr.png")], capture_output=True, text=True, check=True).stdout.strip()
-    assert decoded == qr_link
-    svg = (out / "qr.svg").read_text()
+    folder = offer_site / "private/offers/summer"
+    qr_link = campaign_links_in(folder / "links.txt")["qr"]
+    assert qr_link == "https://bakery.test/offers/summer/?utm_source=qr&utm_medium=print&utm_campaign=summer"
+    for name in ("qr.png", "qr.svg"):
+        decoded = subprocess.run([zbarimg, "--quiet", "--raw", str(folder / name)], capture_output=True, text=True)
+        if name == "qr.svg" and decoded.returncode != 0:
+            continue  # zbarimg reads SVG only when its ImageMagick can
+        assert decoded.returncode == 0 and decoded.stdout.strip() == qr_link, (name, decoded.stderr)
+    svg = (folder / "qr.svg").read_text()
     assert svg.startswith("<?xml") and "<svg" in svg and "QR code: Summer cakes" in svg
+
+
+def test_owner_files_change_only_when_needed_and_leave_with_their_offer(offer_site, build_at):
+    build_at(offer_site, now=at(2026, 6, 15))
+    private = offer_site / "private"
+    write_files(private, {"subscribers.db": b"not ours", "offers/notes.txt": "the owner's own notes"})
+    before = snapshot(private)
+    result = build_at(offer_site, now=at(2026, 6, 15))
+    assert snapshot(private) == before  # same bytes: nothing rewritten
+    assert result.owner.written == () and result.owner.removed == ()
+    (offer_site / "content/offers/bread.md").unlink()
+    result = build_at(offer_site, now=at(2026, 6, 16))
+    assert result.owner.removed == ("bread/links.txt", "bread/qr.png", "bread/qr.svg")
+    assert not (private / "offers/bread").exists()
+    after = snapshot(private)
+    kept = set(after) - {"offers/.sitegen-manifest.json"}  # the manifest now lists two offers
+    assert {path: after[path] for path in kept} == {path: before[path] for path in kept}
+    assert sorted(set(before) - set(after)) == ["offers/bread/links.txt", "offers/bread/qr.png", "offers/bread/qr.svg"]
+
+
+def test_previews_and_the_dev_server_write_no_owner_files(offer_site, build_at, tmp_path):
+    from sitegen.serve import DevServer
+
+    build_at(offer_site, output_dir=tmp_path / "preview", base_url="https://preview.bakery.test", now=at(2026, 6, 15))
+    assert not (offer_site / "private").exists()  # links to the preview would be the wrong ones to hand out
+    server = DevServer(offer_site, port=0, clock=lambda: at(2026, 6, 15))
+    server.start()
+    try:
+        assert (server.output_dir / "offers/summer/index.html").is_file()
+        assert not (offer_site / "private").exists()
+    finally:
+        server.stop()
+    build_at(offer_site, now=at(2026, 6, 15))
+    assert "https://bakery.test/offers/summer/" in (offer_site / "private/offers/summer/links.txt").read_text()
 
 
 def test_sitegen_offers_prints_state_and_links(offer_site):
@@ -189,6 +248,12 @@ def test_sitegen_offers_prints_state_and_links(offer_site):
     assert "summer: Summer cakes\n  ended 2026-06-30T18:00:00+02:00\n" in text
     assert "staff: Staff discount\n  current, no end date, unlisted (reachable by link only)\n" in text
     assert "  email:  https://bakery.test/offers/summer/?utm_source=newsletter&utm_medium=email&utm_campaign=summer\n" in text
+    folder = offer_site / "private/offers/summer"
+    assert f"  qr code:{folder / 'qr.svg'}, {folder / 'qr.png'} (`sitegen build` writes them)\n" in text
+    run_cli("build", "--source", str(offer_site), "--now", "2026-07-01T12:00:00+02:00", check=True)
+    text = run_cli("offers", "--source", str(offer_site), "--now", "2026-07-01T12:00:00+02:00", check=True).stdout
+    assert f"  qr code:{folder / 'qr.svg'}, {folder / 'qr.png'}\n" in text
+    assert (folder / "qr.png").is_file()
 
 
 def test_post_promoting_an_offer_shows_its_card_only_while_valid(offer_site, build_at):
