@@ -267,7 +267,10 @@ def offers_command(source: Path, now: dt.datetime | None) -> None:
             click.echo(f"  {channel.name + ':':8}{link}")
         folder = offers_private_dir(source) / offer.slug
         qr_files = [folder / name for name in OWNER_FILES if name.startswith("qr.")]
-        missing = "" if all(path.is_file() for path in qr_files) else " (`sitegen build` writes them)"
+        missing = ""
+        if not all(path.is_file() for path in qr_files):
+            upcoming = offer.valid_from is not None and offer.valid_from > moment
+            missing = " (the first build after it starts writes them)" if upcoming else " (`sitegen build` writes them)"
         click.echo(f"  {'qr code:':8}{', '.join(map(str, qr_files))}{missing}")
 
 
