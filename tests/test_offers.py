@@ -309,3 +309,46 @@ def test_call_to_action_above_the_fold_on_a_phone(offer_site, build_at, browser,
     assert page.locator(".notice").is_visible()
     assert errors == []
     page.close()
+
+
+def test_an_offer_ends_in_the_browser_before_the_next_build(offer_site, build_at, browser, http_server, tmp_path):
+    build_at(offer_site, output_dir=tmp_path / "rebuilt", now=at(2026, 7, 1))  # the page once rebuilt after the end
+    rebuilt_notice = " ".join(soup(tmp_path / "rebuilt/offers/summer/index.html").select_one(".notice").get_text().split())
+    build_at(offer_site, now=at(2026, 6, 15))  # built while current; valid_until is 2026-06-30 18:00 +02:00
+    base = http_server(offer_site / "output")
+    contexts = []
+
+    def open_at(moment: dt.datetime | None, javascript: bool = True):
+        context = browser.new_context(java_script_enabled=javascript, viewport={"width": 390, "height": 844})
+        contexts.append(context)
+        page = context.new_page()
+        problems = watch_problems(page)
+        if moment is not None:
+            page.clock.install(time=moment)
+        page.goto(base + "/offers/summer/")
+        return page, problems
+
+    def shown(page) -> dict[str, bool]:
+        return {what: page.locator(selector).is_visible() for what, selector in (("cta", ".cta .button"), ("code", ".coupon-code"), ("ended", ".notice"))}
+
+    live = {"cta": True, "code": True, "ended": False}
+    ended = {"cta": False, "code": False, "ended": True}
+    try:
+        page, problems = open_at(at(2026, 6, 30, 17))  # an hour before the end
+        assert shown(page) == live
+        page.clock.fast_forward("01:00:01")  # the page stays open past the end
+        assert shown(page) == ended
+        assert "offer-ended" in page.locator("article.offer").get_attribute("class")
+        assert problems == []
+
+        page, problems = open_at(at(2026, 7, 1))  # opened after the end
+        assert shown(page) == ended
+        assert " ".join(page.locator(".notice").inner_text().split()) == rebuilt_notice
+        assert page.locator(".notice a").get_attribute("href") == "/offers/"
+        assert problems == []
+
+        page, problems = open_at(None, javascript=False)  # the real clock is past 2026-06-30 too
+        assert shown(page) == live  # without JavaScript, the page as built
+    finally:
+        for context in contexts:
+            context.close()
