@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -221,9 +222,31 @@ def write_files(folder: Path, files: dict[str, bytes]) -> WriteReport:
 
 def _prune_and_record(folder: Path, ours: set[str]) -> list[str]:
     """Remove what the manifest says an earlier build wrote and this one did not; record this one's paths."""
-    removed = prune(folder, read_manifest(folder) - ours)
-    write_if_changed(folder / MANIFEST, (json.dumps(sorted(ours), indent=0) + "\n").encode())
+    digests = {path: manifest_digest(path) for path in ours}
+    stale = read_manifest(folder) - set(digests.values())
+    removed = prune(folder, _paths_of(folder, stale)) if stale else []
+    manifest = {"blake2b-128": sorted(digests.values())}
+    write_if_changed(folder / MANIFEST, (json.dumps(manifest, indent=0) + "\n").encode())
     return removed
+
+
+def manifest_digest(path: str) -> str:
+    """A path as the manifest keeps it. The manifest is published with the site (hosts serve what is
+    in the output folder), so it names no page: it tells nothing a visitor could not learn by trying
+    the URL itself, an unlisted offer's say."""
+    return hashlib.blake2b(path.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _paths_of(folder: Path, digests: set[str]) -> set[str]:
+    """The files under folder whose paths have these digests (a walk, done only when some are stale)."""
+    found = set()
+    for parent, _, names in os.walk(folder):
+        relative = os.path.relpath(parent, folder).replace(os.sep, "/")
+        for name in names:
+            path = name if relative == "." else f"{relative}/{name}"
+            if manifest_digest(path) in digests:
+                found.add(path)
+    return found
 
 
 def write_if_changed(target: Path | str, data: bytes) -> tuple[bool, os.stat_result]:
@@ -361,12 +384,15 @@ def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
 
 
 def read_manifest(output_dir: Path) -> set[str]:
-    """The paths the last build wrote (empty when there is no readable manifest)."""
+    """The digests (manifest_digest) of the paths the last build wrote; empty when there is no readable manifest."""
     try:
-        paths = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError, UnicodeDecodeError):
         return set()
-    return {p for p in paths if isinstance(p, str)} if isinstance(paths, list) else set()
+    if isinstance(data, list):  # written by sitegen before manifests kept digests: a list of paths
+        return {manifest_digest(p) for p in data if isinstance(p, str)}
+    digests = data.get("blake2b-128") if isinstance(data, dict) else None
+    return {d for d in digests if isinstance(d, str)} if isinstance(digests, list) else set()
 
 
 def prune(output_dir: Path, stale: set[str]) -> list[str]:

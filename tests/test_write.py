@@ -50,6 +50,19 @@ def test_deleted_content_is_removed_but_foreign_files_are_kept(make_site, build_
     assert (root / "output/posts/b/index.html").is_file()
 
 
+def test_the_manifest_names_no_path_and_old_manifests_still_prune(make_site, build_at):
+    root = make_site({"content/posts/2026-03-01-a.md": post("A"), "content/posts/2026-03-02-b.md": post("B", "2026-03-02")})
+    build_at(root)
+    manifest = (root / "output/.sitegen-manifest.json").read_text()
+    assert "posts/" not in manifest and "index.html" not in manifest  # it is published with the site
+    # A manifest from before digests, a list of paths, still says what an earlier build wrote.
+    write_files(root, {"output/old/index.html": "stale", "output/.sitegen-manifest.json": '["old/index.html", "posts/a/index.html"]'})
+    (root / "content/posts/2026-03-01-a.md").unlink()
+    report = build_at(root).report
+    assert report.removed == ("old/index.html", "posts/a/index.html")
+    assert not (root / "output/old").exists() and not (root / "output/posts/a").exists()
+
+
 def test_no_temporary_files_are_left(make_site, build_at):
     root = make_site({"content/posts/2026-03-01-a.md": post("A")})
     build_at(root)
