@@ -112,7 +112,11 @@ def build(
 
     # The owner's links and QR codes carry the site's real addresses: a build for another base_url
     # (a preview deploy, the dev server) leaves them as the last real build wrote them.
-    owner_files = render_owner_files(site) if base_url is None else None
+    owner_files = None
+    if base_url is None:
+        owner_files, qr_codes = render_owner_files(site, cache.qr_codes if cache is not None else {})
+        if cache is not None:
+            cache.qr_codes = qr_codes
     # Render workers write their outputs beside the output folder; write_site moves them in.
     remove_abandoned_staging(output_dir)
     stager = Stager.beside(output_dir) if jobs > 1 else None

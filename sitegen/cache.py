@@ -57,6 +57,9 @@ class Cache:
     """(source path, item origin, which part) -> that part of the item's HTML as feeds carry it (absolute links)."""
     written: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     """Output folder -> path -> (size, mtime_ns) of each file written there, to skip re-reading them."""
+    qr_codes: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
+    """(the link it carries, its title, 'svg' or 'png') -> an offer's QR code as last drawn: drawing them
+    (segno) would be most of the time of a build that changes nothing."""
     strings: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     """Digests of long strings (post bodies) by object, handed from one build's fingerprints to the next."""
     folder: Path | None = None
@@ -75,7 +78,7 @@ class Cache:
 CACHE_DIR = ".sitegen-cache"
 """The cache folder, in the site folder beside output/."""
 CACHE_FILE = "build.pickle"
-"""What rendering left: render records and written files; and the validated settings."""
+"""What rendering left: render records, written files and QR codes; and the validated settings."""
 SHARDS = 16
 """What is kept per content file is split by source path into this many files of each kind, so a
 build that re-parsed one file rewrites two small files, not all of them (70 MB for 10,000 posts)."""
@@ -116,6 +119,7 @@ def cache_versions() -> dict[str, str]:
         "pydantic": _module_version(pydantic, "VERSION") or _distribution_version("pydantic"),
         "jinja2": _module_version(jinja2) or _distribution_version("jinja2"),
         "feedgen": _module_version(feedgen.version, "version_str") or _distribution_version("feedgen"),
+        "segno": _unimported_version("segno") or _distribution_version("segno"),  # Cache.qr_codes
     }
 
 
@@ -147,7 +151,7 @@ def _distribution_version(distribution: str) -> str:
 
 def _unimported_version(package: str) -> str | None:
     """A package's __version__, read from its __init__.py without running it unless it already ran:
-    PyYAML takes 10 ms to import, and a rebuild whose front matter is unchanged does without it."""
+    PyYAML takes 10 ms to import and segno 50 ms, and a rebuild that changes nothing does without them."""
     import importlib.util
     import re
     import sys
@@ -241,7 +245,7 @@ def _file_names() -> list[str]:
 
 
 def _fields_of(name: str) -> tuple[str, ...]:
-    return ("settings", "renders", "written") if name == CACHE_FILE else SHARDED[name.split("-", 1)[0]]
+    return ("settings", "renders", "written", "qr_codes") if name == CACHE_FILE else SHARDED[name.split("-", 1)[0]]
 
 
 def _parts(cache: Cache) -> dict[str, dict[str, Any]]:

@@ -78,15 +78,19 @@ OWNER_FILES = ("links.txt", "qr.svg", "qr.png")
 """What the owner gets for each offer, in a folder of its own."""
 
 
-def render_owner_files(site: Site) -> dict[str, bytes]:
-    """Every offer's owner files by path ('<slug>/links.txt', '<slug>/qr.svg', '<slug>/qr.png').
+def render_owner_files(site: Site, drawn: dict[tuple[str, str, str], bytes]) -> tuple[dict[str, bytes], dict[tuple[str, str, str], bytes]]:
+    """Every offer's owner files by path ('<slug>/links.txt', '<slug>/qr.svg', '<slug>/qr.png'), and the
+    QR codes among them by what they are drawn from, for the next build's `drawn` (Cache.qr_codes).
 
     They are for the owner, not for visitors: the build writes them outside the output folder,
     so the host never serves them and an unlisted offer stays unlisted.
     """
     files: dict[str, bytes] = {}
+    codes: dict[tuple[str, str, str], bytes] = {}
     for offer in site.offers:
         files[f"{offer.slug}/links.txt"] = render_links(offer)
-        files[f"{offer.slug}/qr.svg"] = render_qr(offer, "svg")
-        files[f"{offer.slug}/qr.png"] = render_qr(offer, "png")
-    return files
+        for kind in ("svg", "png"):
+            key = (qr_link(offer), offer.title, kind)
+            code = codes[key] = drawn.get(key) or render_qr(offer, kind)
+            files[f"{offer.slug}/qr.{kind}"] = code
+    return files, codes
