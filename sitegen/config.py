@@ -427,6 +427,8 @@ class Settings(Strict):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
+        if value.upper() in ZONE_ABBREVIATIONS:
+            raise ValueError(zone_abbreviation_message(value))
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -457,6 +459,48 @@ class Settings(Strict):
         return self.business.name or self.title
 
 
+ZONE_ABBREVIATIONS: dict[str, tuple[str, str | None]] = {
+    "EST": ("America/New_York", "-05:00"), "EDT": ("America/New_York", "-04:00"), "ET": ("America/New_York", None),
+    "EST5EDT": ("America/New_York", None),
+    "CST": ("America/Chicago", "-06:00"), "CDT": ("America/Chicago", "-05:00"), "CT": ("America/Chicago", None),
+    "CST6CDT": ("America/Chicago", None),
+    "MST": ("America/Denver", "-07:00"), "MDT": ("America/Denver", "-06:00"), "MT": ("America/Denver", None),
+    "MST7MDT": ("America/Denver", None),
+    "PST": ("America/Los_Angeles", "-08:00"), "PDT": ("America/Los_Angeles", "-07:00"), "PT": ("America/Los_Angeles", None),
+    "PST8PDT": ("America/Los_Angeles", None),
+    "AKST": ("America/Anchorage", "-09:00"), "AKDT": ("America/Anchorage", "-08:00"),
+    "HST": ("Pacific/Honolulu", "-10:00"),
+    "WET": ("Europe/Lisbon", "+00:00"), "WEST": ("Europe/Lisbon", "+01:00"), "BST": ("Europe/London", "+01:00"),
+    "CET": ("Europe/Paris", "+01:00"), "CEST": ("Europe/Paris", "+02:00"), "MET": ("Europe/Paris", "+01:00"),
+    "MEST": ("Europe/Paris", "+02:00"), "EET": ("Europe/Athens", "+02:00"), "EEST": ("Europe/Athens", "+03:00"),
+    "IST": ("Asia/Kolkata", "+05:30"), "JST": ("Asia/Tokyo", "+09:00"),
+    "AEST": ("Australia/Sydney", "+10:00"), "AEDT": ("Australia/Sydney", "+11:00"),
+    "NZST": ("Pacific/Auckland", "+12:00"), "NZDT": ("Pacific/Auckland", "+13:00"),
+}
+"""Time zone abbreviations and legacy zone names -> (the IANA place they usually mean, their fixed UTC offset).
+Some are valid zoneinfo keys (EST, CET, PST8PDT) but name an offset or an old rule, not a place: EST stays
+at -05:00 all summer, which is not the clock of anyone in New York."""
+
+
+def zone_abbreviation_message(name: str) -> str:
+    """Why a time zone abbreviation is refused in sitegen.toml, and the IANA name to write instead."""
+    place, _ = ZONE_ABBREVIATIONS[name.upper()]
+    try:
+        zone = zoneinfo.ZoneInfo(name)
+        winter, summer = (dt.datetime(2026, month, 1, tzinfo=zone).utcoffset() for month in (1, 7))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        winter = summer = None
+    fixed = f" (it stays at UTC{_offset(winter)} all year, with no daylight saving time)" if winter is not None and winter == summer else ""
+    also = " or 'America/Phoenix' in Arizona" if place == "America/Denver" else ""
+    return f"time zone {name!r} is an abbreviation, not a place{fixed}; write the IANA name of your place, such as {place!r}{also}"
+
+
+def _offset(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def load_config(root: Path, *, base_url: str | None = None, cache: Cache | None = None) -> Settings:
     """Read and validate sitegen.toml in the site root; base_url overrides the file's.
 
@@ -479,7 +523,7 @@ def load_config(root: Path, *, base_url: str | None = None, cache: Cache | None 
         match = re.search(r"\(at line (\d+), column \d+\)", str(error))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
         line = int(match.group(1)) if match else None
-        raise SitegenError([Problem(CONFIG_FILE, line=line, message=f"invalid TOML: {message}")]) from None
+        raise SitegenError([Problem(CONFIG_FILE, line=line, message=_toml_fix(text, line) or f"invalid TOML: {message}")]) from None
     if base_url is not None:
         data["base_url"] = base_url
     try:
@@ -489,6 +533,38 @@ def load_config(root: Path, *, base_url: str | None = None, cache: Cache | None 
     if cache is not None:
         cache.settings = {key: settings}
     return settings
+
+
+_TOML_KEY_VALUE = re.compile(r"^(?P<key>\s*[A-Za-z0-9_.-]+\s*)=\s*(?P<value>.*?)\s*$")
+
+
+def _toml_fix(text: str, line: int | None) -> str | None:
+    """For a line whose text value is not quoted, or not quoted right: say so and show the line fixed.
+    Offered only when the fixed line reads back as the text written."""
+    lines = text.splitlines()
+    if line is None or not 0 < line <= len(lines):
+        return None
+    found = _TOML_KEY_VALUE.match(lines[line - 1])
+    if not found or not found.group("value"):
+        return None
+    key, value = found.group("key").strip(), found.group("value")
+    if value[0] in "'\"" and value.endswith(value[0]) and len(value) > 1 and value[0] in value[1:-1]:
+        value, why = value[1:-1], "is in quotes and has the same quote inside too, which ends the text early"
+    elif value[0] in "'\"" and value[0] not in value[1:]:
+        value, why = value[1:], "has no closing quote"
+    elif value[0] in "'\"":
+        why = "starts with a quote but does not end with one"
+    elif not re.fullmatch(r"[-+0-9.:TZ _a-z]+|\[.*|\{.*", value):
+        why = "is text, which TOML needs in quotes"
+    else:
+        return None
+    fixed = f'{key} = "' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    try:
+        if tomllib.loads(fixed).get(key) != value:
+            return None
+    except tomllib.TOMLDecodeError:
+        return None
+    return f"the value of '{key}' {why}; write it as:\n    {fixed}"
 
 
 # --- turning pydantic's errors into problems --------------------------------------

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .cache import Cache
-from .config import Settings, Strict, problems_from_validation
+from .config import ZONE_ABBREVIATIONS, Settings, Strict, problems_from_validation
 from .errors import Problem, SitegenError, did_you_mean
 from .markdown import MarkdownRenderer, Rendered, plain_text, word_count
 from .pool import counted, run_parallel
@@ -477,10 +477,7 @@ def parse_yaml(front: str, source_path: str) -> tuple[dict, dict[str, int]]:
         try:
             data, node = _load_yaml(exact, front)  # the same error, in PyYAML's own words
         except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the opening '---'
-            problem = getattr(error, "problem", None) or str(error)
-            raise SitegenError([Problem(source_path, line=line, message=f"invalid YAML in front matter: {problem}")]) from None
+            raise SitegenError(yaml_problems(front, error, source_path)) from None
     if not isinstance(data, dict):
         raise SitegenError([Problem(source_path, line=2, message=f"expected front matter of 'key: value' lines, got {type(data).__name__}")])
     key_lines = {}
@@ -488,6 +485,114 @@ def parse_yaml(front: str, source_path: str) -> tuple[dict, dict[str, int]]:
         for key_node, _ in node.value:
             key_lines[str(key_node.value)] = key_node.start_mark.line + 2
     return data, key_lines
+
+
+_MAX_YAML_PROBLEMS = 20
+"""Fixable mistakes reported per file: each is fixed in memory to look for the next one."""
+
+
+def yaml_problems(front: str, error: Exception, source_path: str) -> list[Problem]:
+    """Plain problems for a YAML error in front matter, with the fixed line where the mistake is a common one.
+
+    A line the explanation can fix is fixed in memory and the front matter read again, so one build
+    names every such line, and the first mistake it cannot fix.
+    """
+    import yaml
+
+    exact = _loaders()[1]
+    problems = []
+    while len(problems) < _MAX_YAML_PROBLEMS:
+        problem, fixed = _explain_yaml_error(front, error, source_path)
+        problems.append(problem)
+        if fixed is None:
+            break
+        try:
+            _load_yaml(exact, fixed)
+            break
+        except yaml.YAMLError as next_error:
+            mark, next_mark = getattr(error, "problem_mark", None), getattr(next_error, "problem_mark", None)
+            if mark is None or next_mark is None or next_mark.line <= mark.line:
+                break  # the fix did not get past the line: what follows would only confuse
+            front, error = fixed, next_error
+    return problems
+
+
+# A `key: value` line of a block mapping (or of a list item), with the value as written.
+_KEY_VALUE = re.compile(r"^(?P<indent> *(?:- +)?)(?P<key>[^\s:#'\"\[\]{},&*!|>%@`-][^:#]*?):[ ]+(?P<value>\S.*?)\s*$")
+
+
+def _explain_yaml_error(front: str, error: Exception, source_path: str) -> tuple[Problem, str | None]:
+    """A problem for one YAML error, and the front matter with the line fixed when there is a checked fix."""
+    mark = getattr(error, "problem_mark", None)
+    parser_says = getattr(error, "problem", None) or str(error)
+    if mark is None:
+        return Problem(source_path, message=f"invalid YAML in front matter: {parser_says}"), None
+    lines = front.split("\n")
+    text = lines[mark.line] if mark.line < len(lines) else ""
+    line = mark.line + 2  # +1 for 1-based, +1 for the opening '---'
+    if "\t" in text:
+        indent = text[: len(text) - len(text.lstrip())]
+        where = "for indenting" if "\t" in indent else f"after '{text.split(chr(9), 1)[0].strip()}'"
+        return Problem(source_path, line, message=f"a tab is used {where}; YAML needs spaces. Replace the tab with spaces."), None
+    found = _KEY_VALUE.match(text)
+    following = next((later for later in lines[mark.line + 1 :] if later.strip()), "")
+    if found and not _indent_of(following) > _indent_of(text):  # a value going on to the next lines is left alone
+        indent, key, value = found.group("indent", "key", "value")
+        value, comment = _split_comment(value)
+        intended, why = _intended_value(value)
+        if why is not None:
+            fixed_value = _quoted(intended)
+            if _parses_to(f"{key}: {fixed_value}", key, intended):
+                fixed_line = f"{indent}{key}: {fixed_value}" + (f" {comment}" if comment else "")
+                message = f"the value of '{key}' {why}:\n    {fixed_line.strip()}"
+                fixed = "\n".join([*lines[: mark.line], fixed_line, *lines[mark.line + 1 :]])
+                return Problem(source_path, line, message=message), fixed
+    return Problem(source_path, line, message=f"invalid YAML in front matter: {parser_says}"), None
+
+
+def _indent_of(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _split_comment(value: str) -> tuple[str, str]:
+    """(value, '# comment') of an unquoted value; a quoted one is kept whole (its ' #' may be text)."""
+    if value[0] in "'\"" or " #" not in value:
+        return value, ""
+    value, comment = value.split(" #", 1)
+    return value.rstrip(), "#" + comment
+
+
+def _intended_value(value: str) -> tuple[str, str | None]:
+    """The text the author meant, and why YAML does not read it so and what to do (None: no common mistake seen)."""
+    if value[0] in "'\"":
+        quote = value[0]
+        if len(value) > 1 and value.endswith(quote):
+            quotes, inside = ("single quotes", "an apostrophe") if quote == "'" else ("double quotes", "a double quote")
+            return value[1:-1], f"is in {quotes} and has {inside} inside too, which ends the value early. Write it as"
+        return value, "starts with a quote but does not end with one. Quote the whole value"
+    if ": " in value or value.endswith(":"):
+        return value, "contains ': ', which YAML reads as a new key. Put the value in quotes"
+    if value[0] in "@`":
+        return value, f"starts with '{value[0]}', which YAML does not allow there. Put the value in quotes"
+    return value, None
+
+
+def _quoted(text: str) -> str:
+    """text as a YAML scalar: double quotes unless it needs escapes there, else single quotes."""
+    if '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parses_to(line: str, key: str, intended: str) -> bool:
+    """Whether a fixed `key: value` line reads as {key: intended}: only a checked fix is offered."""
+    import yaml
+
+    try:
+        data, _ = _load_yaml(_loaders()[1], line)
+    except yaml.YAMLError:
+        return False
+    return data == {key: intended}
 
 
 def _load_yaml(loader_class: type, front: str) -> tuple[Any, Any]:
@@ -555,6 +660,11 @@ def parse_datetime(value: Any, tz: dt.tzinfo, *, end_of_day: bool = False) -> dt
         parsed = dt.datetime.combine(value, dt.time.max.replace(microsecond=0) if end_of_day else dt.time())
     elif isinstance(value, str):
         text = value.strip()
+        zone = _ZONE_SUFFIX.search(text)
+        if zone and zone.group(1).upper() in ("UTC", "GMT"):
+            text = text[: zone.start()].rstrip() + "+00:00"
+        elif zone and zone.group(1).upper() in ZONE_ABBREVIATIONS:
+            raise ValueError(_zone_in_date_message(text, zone))
         try:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
                 day = dt.date.fromisoformat(text)
@@ -568,6 +678,20 @@ def parse_datetime(value: Any, tz: dt.tzinfo, *, end_of_day: bool = False) -> dt
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed
+
+
+_ZONE_SUFFIX = re.compile(r"(?<=\d)\s*([A-Za-z]{2,4}(?:\d[A-Za-z]{3})?)$")
+
+
+def _zone_in_date_message(text: str, zone: re.Match) -> str:
+    abbreviation = zone.group(1).upper()
+    place, offset = ZONE_ABBREVIATIONS[abbreviation]
+    bare = text[: zone.start()].rstrip()
+    instead = f"write the offset instead ('{bare}{offset}') or leave it out" if offset and re.search(r"\d:\d\d$", bare) else "leave it out"
+    return (
+        f"the time zone abbreviation '{zone.group(1)}' in {text!r} is not understood: {instead}; "
+        f"a date without one is in the site's time zone (timezone in sitegen.toml, such as '{place}')"
+    )
 
 
 def check_slug(slug: str) -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import yaml
+
+from sitegen.content import parse_yaml
+from sitegen.errors import SitegenError
 
 from .conftest import post, run_cli, snapshot, write_files
 
@@ -15,6 +21,31 @@ CASES = {
     "invalid yaml": (
         {"content/posts/2026-02-01-bad.md": "---\ntitle: Bad\ndate: 2026-02-01\ntags: [a, b\n---\nx\n"},
         "error: content/posts/2026-02-01-bad.md:5: invalid YAML in front matter: expected ',' or ']', but got '<stream end>'",
+    ),
+    "yaml colon in value": (
+        {"content/posts/2026-03-01-x.md": "---\ntitle: Bread: a love story\ndate: 2026-03-01\n---\nx\n"},
+        "error: content/posts/2026-03-01-x.md:2: the value of 'title' contains ': ', which YAML reads as a new key. "
+        'Put the value in quotes:\n    title: "Bread: a love story"\n',
+    ),
+    "yaml tab": (
+        {"content/posts/2026-03-01-x.md": "---\ntitle: X\ndate: 2026-03-01\ntags:\n\t- bread\n---\nx\n"},
+        "error: content/posts/2026-03-01-x.md:5: a tab is used for indenting; YAML needs spaces. Replace the tab with spaces.\n",
+    ),
+    "yaml quote not closing": (
+        {"content/posts/2026-03-01-x.md": '---\ntitle: X\nsummary: "Best" loaf in town\ndate: 2026-03-01\n---\nx\n'},
+        "error: content/posts/2026-03-01-x.md:3: the value of 'summary' starts with a quote but does not end with one. "
+        "Quote the whole value:\n    summary: '\"Best\" loaf in town'\n",
+    ),
+    "time zone abbreviation in a date": (
+        {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-01 09:00 EST")},
+        "error: content/posts/2026-02-01-bad.md:3: date: the time zone abbreviation 'EST' in '2026-02-01 09:00 EST' is not understood: "
+        "write the offset instead ('2026-02-01 09:00-05:00') or leave it out; a date without one is in the site's time zone "
+        "(timezone in sitegen.toml, such as 'America/New_York')\n",
+    ),
+    "time zone abbreviation in settings": (
+        {"sitegen.toml": 'timezone = "EST"\n'},
+        "error: sitegen.toml: timezone: time zone 'EST' is an abbreviation, not a place (it stays at UTC-05:00 all year, "
+        "with no daylight saving time); write the IANA name of your place, such as 'America/New_York'\n",
     ),
     "bad date": (
         {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-30 09:00")},
@@ -90,7 +121,12 @@ def built_site(make_site):
 def test_bad_input_is_reported_and_output_untouched(built_site, case):
     files, expected = CASES[case]
     if "sitegen.toml" in files:
-        files = {"sitegen.toml": (built_site / "sitegen.toml").read_text() + files["sitegen.toml"]}
+        settings = (built_site / "sitegen.toml").read_text()
+        if files["sitegen.toml"].startswith("["):  # a table: added at the end
+            files = {"sitegen.toml": settings + files["sitegen.toml"]}
+        else:  # a top-level key: replaces the settings' own line of that key
+            key = files["sitegen.toml"].split("=", 1)[0].strip()
+            files = {"sitegen.toml": re.sub(rf"^{key} =.*\n", lambda _: files["sitegen.toml"], settings, count=1, flags=re.M)}
     before = snapshot(built_site / "output")
     write_files(built_site, files)
 
@@ -115,3 +151,26 @@ def test_every_problem_is_reported_in_one_run(built_site):
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 5, result.stderr
     assert result.stderr.rstrip().endswith("5 errors; nothing was written.")
+
+
+def test_yaml_mistakes_are_all_named_with_checked_fixes():
+    front = "title: 'Joe's bakery'\nsummary: Rye: our take # the best\ntags: [a, b\n"
+
+    with pytest.raises(SitegenError) as raised:
+        parse_yaml(front, "content/posts/x.md")
+
+    assert [str(p) for p in raised.value.problems] == [
+        "content/posts/x.md:2: the value of 'title' is in single quotes and has an apostrophe inside too, "
+        "which ends the value early. Write it as:\n    title: \"Joe's bakery\"",
+        "content/posts/x.md:3: the value of 'summary' contains ': ', which YAML reads as a new key. "
+        'Put the value in quotes:\n    summary: "Rye: our take" # the best',
+        "content/posts/x.md:5: invalid YAML in front matter: expected ',' or ']', but got '<stream end>'",
+    ]
+    assert yaml.safe_load("title: \"Joe's bakery\"\nsummary: \"Rye: our take\" # the best") == {"title": "Joe's bakery", "summary": "Rye: our take"}
+
+
+def test_a_value_going_on_to_the_next_line_gets_no_fix():
+    with pytest.raises(SitegenError) as raised:
+        parse_yaml("title: Bread: a\n  love story\n", "content/posts/x.md")
+
+    assert [str(p) for p in raised.value.problems] == ["content/posts/x.md:2: invalid YAML in front matter: mapping values are not allowed here"]

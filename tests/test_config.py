@@ -154,3 +154,35 @@ def test_business_links_and_address_parts(tmp_path):
     write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + parts + 'address = "1 Rue Haute, 69001 Lyon"\nmap_url = "https://maps.example/x"\n'})
     business = load_config(tmp_path).business
     assert (business.address_line, business.map_link) == ("1 Rue Haute, 69001 Lyon", "https://maps.example/x")
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("CET", "time zone 'CET' is an abbreviation, not a place; write the IANA name of your place, such as 'Europe/Paris'"),
+        ("PST", "time zone 'PST' is an abbreviation, not a place; write the IANA name of your place, such as 'America/Los_Angeles'"),
+        ("PST8PDT", "time zone 'PST8PDT' is an abbreviation, not a place; write the IANA name of your place, such as 'America/Los_Angeles'"),
+    ],
+)
+def test_time_zone_abbreviations_suggest_a_place(tmp_path, zone, expected):
+    problems = problems_for(tmp_path, BASE_CONFIG.replace("Europe/Paris", zone))
+    assert problems == [f"sitegen.toml: timezone: {expected}"]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "GMT", "America/New_York", "US/Eastern"])
+def test_places_and_utc_are_fine_time_zones(tmp_path, zone):
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG.replace("Europe/Paris", zone)})
+    assert load_config(tmp_path).timezone == zone
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("title = Bread: a love story", 'the value of \'title\' is text, which TOML needs in quotes; write it as:\n    title = "Bread: a love story"'),
+        ('title = "Bread', 'the value of \'title\' has no closing quote; write it as:\n    title = "Bread"'),
+        ("title = 'Joe's'", "the value of 'title' is in quotes and has the same quote inside too, which ends the text early; write it as:\n    title = \"Joe's\""),
+    ],
+)
+def test_unquoted_toml_text_gets_the_fixed_line(tmp_path, line, expected):
+    text = BASE_CONFIG.replace('title = "Test Bakery"', line)
+    assert problems_for(tmp_path, text) == [f"sitegen.toml:1: {expected}"]
