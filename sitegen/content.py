@@ -119,7 +119,24 @@ class Cta(Strict):
     label: str = Field(min_length=1)
     """The button text ("Order now")."""
     url: str = Field(min_length=1)
-    """Where the button goes."""
+    """Where the button goes: an https:// address (a shop, a payment page), or a mailto: or tel: link ("Call to order")."""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+        if re.match(r"https://[^/\s]+", value, re.I) or (scheme in ("mailto", "tel") and value.split(":", 1)[1].strip()):
+            return value
+        if scheme == "http":
+            suggestion = " (did you mean " + repr("https" + value[4:]) + "?)"
+        elif not scheme and re.match(r"[\w-]+(\.[\w-]+)+(/|$)", value):
+            suggestion = f" (did you mean 'https://{value}'?)"
+        else:
+            suggestion = ""
+        raise ValueError(
+            f"expected an https:// address (customers' order and payment links must be secure), "
+            f"or a mailto: or tel: link, got {value!r}{suggestion}"
+        )
 
 
 class OfferMeta(_Meta):

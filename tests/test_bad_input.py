@@ -47,6 +47,16 @@ CASES = {
         "error: sitegen.toml: timezone: time zone 'EST' is an abbreviation, not a place (it stays at UTC-05:00 all year, "
         "with no daylight saving time); write the IANA name of your place, such as 'America/New_York'\n",
     ),
+    "offer cta without https": (
+        {"content/offers/cakes.md": "---\ntitle: Cakes\ncta:\n  label: Buy\n  url: shop.example.com/cakes\n---\nx\n"},
+        "error: content/offers/cakes.md:3: cta.url: expected an https:// address (customers' order and payment links must be secure), "
+        "or a mailto: or tel: link, got 'shop.example.com/cakes' (did you mean 'https://shop.example.com/cakes'?)\n",
+    ),
+    "offer cta over http": (
+        {"content/offers/cakes.md": "---\ntitle: Cakes\ncta: {label: Buy, url: 'http://shop.example.com/cakes'}\n---\nx\n"},
+        "error: content/offers/cakes.md:3: cta.url: expected an https:// address (customers' order and payment links must be secure), "
+        "or a mailto: or tel: link, got 'http://shop.example.com/cakes' (did you mean 'https://shop.example.com/cakes'?)\n",
+    ),
     "bad date": (
         {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-30 09:00")},
         "error: content/posts/2026-02-01-bad.md:3: date: expected a date like YYYY-MM-DD, YYYY-MM-DD HH:MM or "
@@ -174,3 +184,14 @@ def test_a_value_going_on_to_the_next_line_gets_no_fix():
         parse_yaml("title: Bread: a\n  love story\n", "content/posts/x.md")
 
     assert [str(p) for p in raised.value.problems] == ["content/posts/x.md:2: invalid YAML in front matter: mapping values are not allowed here"]
+
+
+def test_an_offer_may_call_or_mail_to_order(make_site):
+    root = make_site({
+        "content/offers/call.md": "---\ntitle: Call\ncta: {label: Call to order, url: 'tel:+15550142'}\n---\nx\n",
+        "content/offers/mail.md": "---\ntitle: Mail\ncta: {label: Write to order, url: 'mailto:orders@bakery.test'}\n---\nx\n",
+    })
+
+    run_cli("build", "--source", str(root), check=True)
+
+    assert 'href="tel:+15550142"' in (root / "output/offers/call/index.html").read_text()
