@@ -15,7 +15,7 @@ from .content import read_content
 from .feeds import build_feeds
 from .model import Site
 from .ping import read_pending, write_pending
-from .plan import Plan, plan_outputs
+from .plan import Plan, check_links, plan_outputs
 from .render import Theme, load_theme, make_environment, render_all, template_files, theme_static
 from .site import BuildOptions, build_site
 from .write import Stager, WriteReport, remove_abandoned_staging, write_files, write_site
@@ -69,7 +69,9 @@ def _load(root, options, base_url, cache, progress, jobs) -> tuple[Site, Plan, T
     theme = load_theme(root, config.theme)
     content = read_content(root, config, cache, progress, jobs)
     site = build_site(content, config, options, cache)
-    return site, plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files), cache), theme
+    plan = plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files), cache)
+    check_links(site, plan, content)
+    return site, plan, theme
 
 
 def build(

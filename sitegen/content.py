@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .cache import Cache
 from .config import ZONE_ABBREVIATIONS, Settings, Strict, problems_from_validation
 from .errors import Problem, SitegenError, did_you_mean
-from .markdown import MarkdownRenderer, Rendered, plain_text, word_count
+from .markdown import MarkdownRenderer, Rendered, plain_text, site_links_of, word_count
 from .pool import counted, run_parallel
 
 CONTENT_DIR = "content"
@@ -215,6 +216,9 @@ class Document:
     """Hash of the file's bytes: what the Document was made of, with its path, kind and the time zone."""
     front_digest: bytes = b""
     """Hash of the front matter's text: while it is unchanged, an edit to the body reuses meta as it is."""
+    site_urls: tuple[tuple[str | None, str, str], ...] = ()
+    """(front matter field or None for the body, 'link', 'image' or 'file', URL) of each site URL the item
+    refers to ('/static/a.jpg'), for the check that each is a page or file of the site."""
 
     @property
     def content_path(self) -> str:
@@ -431,7 +435,26 @@ def read_document(
     file_slug = slug_from_filename(source_path.rsplit("/", 1)[-1], kind)
     words = word_count(rendered.html)
     description = plain_text(summary_html, DESCRIPTION_LENGTH)
-    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, digest, front_digest)
+    site_urls = _site_urls(meta, rendered, summary_html)
+    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, digest, front_digest, site_urls)
+
+
+def _site_urls(meta: _Meta, rendered: Rendered, summary_html: str) -> tuple[tuple[str | None, str, str], ...]:
+    """What Document.site_urls holds: the body's and summary's links and images, then those of front matter fields."""
+    found = [(None, what, url) for what, url in rendered.site_links]
+    if meta.summary:
+        found += [(None, what, url) for what, url in site_links_of(summary_html) if (what, url) not in rendered.site_links]
+    audio = meta.audio.url if isinstance(meta, PostMeta) and meta.audio else None
+    for field, what, url in (("image", "image", meta.image), ("audio.url", "file", audio)):
+        if url and is_site_path(url):
+            found.append((field, what, url))
+    return tuple(found)
+
+
+def is_site_path(url: str) -> bool:
+    """Whether a URL names a place on this site: '/static/a.jpg', or 'static/a.jpg' (read from the site root)."""
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and bool(parts.path)
 
 
 def decode(data: bytes, source_path: str) -> str:

@@ -193,6 +193,8 @@ class Rendered:
     """The text before <!-- more -->, else the first paragraph."""
     internal_links: tuple[str, ...]
     """Targets of links to other content files, as paths under content/ ('pages/about.md')."""
+    site_links: tuple[tuple[str, str], ...] = ()
+    """Site-relative URLs of the body ('/static/a.jpg'), each once, with what refers to them (see site_links_of)."""
 
 
 class _InternalLinks(Treeprocessor):
@@ -246,7 +248,7 @@ class MarkdownRenderer:
         self._links.base_dir = base_dir
         self._links.found = []
         body = _wrap_tables(self._md.convert(text))
-        return Rendered(html=body, summary_html=summary_of(body), internal_links=tuple(self._links.found))
+        return Rendered(html=body, summary_html=summary_of(body), internal_links=tuple(self._links.found), site_links=site_links_of(body))
 
     def render_inline(self, text: str, base_dir: str = "") -> str:
         """Render a one-line text (a front matter summary) without the surrounding <p>."""
@@ -255,6 +257,29 @@ class MarkdownRenderer:
         self._links.found = []
         body = self._md.convert(text)
         return re.sub(r"^<p>(.*)</p>$", r"\1", body.strip(), flags=re.S)
+
+
+_SITE_URL = re.compile(r'\b(href|src|poster)="(/(?!/)[^"]*)"')
+_TAG_NAME = re.compile(r"<(\w+)")
+
+
+def site_links_of(fragment: str) -> tuple[tuple[str, str], ...]:
+    """Each site-relative URL an HTML fragment links or embeds (Markdown's and raw HTML's), once, in order,
+    as (what, url): what is 'link' (an href), 'image' (an img's src, a video's poster) or 'file' (another src)."""
+    if '="/' not in fragment:
+        return ()
+    found: dict[str, str] = {}
+    for match in _SITE_URL.finditer(fragment):
+        url = html.unescape(match.group(2))
+        start = fragment.rfind("<", 0, match.start())
+        if url in found or start < 0 or ">" in fragment[start : match.start()]:
+            continue  # seen, or text that only looks like an attribute (in a code span)
+        if match.group(1) == "href":
+            found[url] = "link"
+        else:
+            tag = _TAG_NAME.match(fragment, start)
+            found[url] = "image" if match.group(1) == "poster" or (tag and tag.group(1).lower() == "img") else "file"
+    return tuple((what, url) for url, what in found.items())
 
 
 def _wrap_tables(body: str) -> str:

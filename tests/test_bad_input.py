@@ -57,6 +57,23 @@ CASES = {
         "error: content/offers/cakes.md:3: cta.url: expected an https:// address (customers' order and payment links must be secure), "
         "or a mailto: or tel: link, got 'http://shop.example.com/cakes' (did you mean 'https://shop.example.com/cakes'?)\n",
     ),
+    "missing image": (
+        {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-01", "Fresh bread.\n\n![the loaf](/static/missing.jpg)")},
+        "error: content/posts/2026-02-01-bad.md:7: image '/static/missing.jpg' is not a file of the site "
+        "(a file in content/static/ is at /static/<its path there>)\n",
+    ),
+    "link to no page": (
+        {
+            "content/pages/our-menu.md": "---\ntitle: Our menu\n---\nBread.\n",
+            "content/posts/2026-02-01-bad.md": post("Bad", "2026-02-01", "See\n\nthe [menu](/menu/)."),
+        },
+        "error: content/posts/2026-02-01-bad.md:7: link to '/menu/' has no target: no page, feed or file of the site has that URL "
+        "(did you mean '/our-menu/'?)\n",
+    ),
+    "missing front matter image": (
+        {"content/static/loaf.jpg": b"jpeg", "content/posts/2026-02-01-bad.md": post("Bad", "2026-02-01", image="/static/loaf.jpeg")},
+        "error: content/posts/2026-02-01-bad.md:4: image: '/static/loaf.jpeg' is not a file of the site (did you mean '/static/loaf.jpg'?)\n",
+    ),
     "bad date": (
         {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-30 09:00")},
         "error: content/posts/2026-02-01-bad.md:3: date: expected a date like YYYY-MM-DD, YYYY-MM-DD HH:MM or "
@@ -195,3 +212,83 @@ def test_an_offer_may_call_or_mail_to_order(make_site):
     run_cli("build", "--source", str(root), check=True)
 
     assert 'href="tel:+15550142"' in (root / "output/offers/call/index.html").read_text()
+
+
+PODCAST = '\n[podcast]\nauthor = "Ann"\nimage = "/static/cover.png"\ncategory = "Arts"\nowner_email = "pod@bakery.test"\n'
+
+
+def test_missing_audio_file_names_the_line(make_site):
+    episode = post("Episode", "2026-02-01", audio="{url: /static/ep1.mp3, length: 3, duration: '00:00:03'}")
+    root = make_site({"content/static/cover.png": b"png", "content/static/ep01.mp3": b"mp3", "content/posts/2026-02-01-ep.md": episode}, extra_config=PODCAST)
+
+    result = run_cli("build", "--source", str(root))
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: content/posts/2026-02-01-ep.md:4: audio.url: '/static/ep1.mp3' is not a file of the site (did you mean '/static/ep01.mp3'?)\n"
+        "1 error; nothing was written.\n"
+    )
+    assert not (root / "output").exists()
+
+
+def test_site_links_resolve_as_a_web_server_serves_them(make_site):
+    body = (
+        "[a](/our-menu/?from=post#bread) [b](/our-menu) [c](/our-menu/index.html) [d](/static/my%20photo.jpg) "
+        "[e](/atom.xml) [f](/tags/rye/feed.json) [g](/archive/) [h](/subscribe/#podcast) [i](/static/css/style.css) [j](/)\n\n"
+        '<img src="/static/my%20photo.jpg" alt=""> <a href="/offers/">offers</a> `<a href="/in-code/">`'
+    )
+    root = make_site({
+        "content/pages/our-menu.md": "---\ntitle: Our menu\n---\nBread.\n",
+        "content/static/my photo.jpg": b"jpeg",
+        "content/posts/2026-02-01-ok.md": post("OK", "2026-02-01", body, tags="[rye]", image="static/my photo.jpg"),
+    })
+
+    run_cli("build", "--source", str(root), check=True)
+
+
+def test_links_under_a_base_url_path_are_written_from_the_site_root(make_site):
+    root = make_site(
+        {"content/static/x.png": b"png", "content/posts/2026-02-01-a.md": post("A", "2026-02-01", "![ok](/static/x.png)\n\n![doubled](/shop/static/x.png)")},
+    )
+
+    result = run_cli("build", "--source", str(root), "--base-url", "https://bakery.test/shop")
+
+    assert result.returncode == 1
+    assert "error: content/posts/2026-02-01-a.md:7: image '/shop/static/x.png' is not a file of the site (did you mean '/static/x.png'?)\n" in result.stderr
+    assert result.stderr.endswith("1 error; nothing was written.\n")
+
+
+def test_broken_links_are_reported_by_every_build_cached_or_not(built_site):
+    write_files(built_site, {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-01", "![x](/static/missing.jpg)")})
+
+    first = run_cli("build", "--source", str(built_site))
+    again = run_cli("build", "--source", str(built_site))  # the cache knows the file now
+    clean = run_cli("build", "--source", str(built_site), "--no-cache")
+
+    assert first.returncode == again.returncode == clean.returncode == 1
+    assert "error: content/posts/2026-02-01-bad.md:5: image '/static/missing.jpg'" in first.stderr
+    assert [first.stderr, again.stderr] == [clean.stderr, clean.stderr]
+
+
+def test_broken_settings_urls_are_named_by_field(built_site):
+    settings = (built_site / "sitegen.toml").read_text()
+    write_files(built_site, {"sitegen.toml": 'image = "/static/card.png"\n' + settings + '\n[[navigation]]\ntitle = "Menu"\nurl = "/abut/"\n'})
+
+    result = run_cli("build", "--source", str(built_site))
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: sitegen.toml: image: '/static/card.png' is not a file of the site (a file in content/static/ is at /static/<its path there>)\n"
+        "error: sitegen.toml: navigation.0.url: link to '/abut/' has no target: no page, feed or file of the site has that URL (did you mean '/about/'?)\n"
+        "2 errors; nothing was written.\n"
+    )
+
+
+def test_a_draft_s_broken_link_waits_until_the_draft_is_built(make_site):
+    root = make_site({"content/posts/2026-02-01-draft.md": post("Draft", "2026-02-01", "![x](/static/later.jpg)", draft="true")})
+
+    run_cli("build", "--source", str(root), check=True)
+    with_drafts = run_cli("build", "--source", str(root), "--drafts")
+
+    assert with_drafts.returncode == 1
+    assert "error: content/posts/2026-02-01-draft.md:6: image '/static/later.jpg' is not a file of the site" in with_drafts.stderr

@@ -135,6 +135,7 @@ def test_links_between_content_files_become_urls(make_site, build_at):
             "content/posts/2026-03-01-a.md": post("A", body="See [B](2026-03-02-b.md#part) and [about](../pages/about.md)."),
             "content/posts/2026-03-02-b.md": post("B", "2026-03-02", body="Back to [A](/posts/2026-03-01-a.md)."),
             "content/pages/about.md": "---\ntitle: About\n---\n![logo](/static/logo.png) [home](/)\n",
+            "content/static/logo.png": b"png",
         }
     )
     build_at(root)
@@ -149,6 +150,7 @@ def test_base_url_path_prefixes_every_root_relative_link(make_site, build_at):
         {
             "content/posts/2026-03-01-a.md": post("A", body="[about](../pages/about.md) ![x](/static/x.png)"),
             "content/pages/about.md": "---\ntitle: About\nmenu: 1\n---\nUs.\n",
+            "content/static/x.png": b"png",
         }
     )
     build_at(root, base_url="https://example.org/shop/")
@@ -181,7 +183,11 @@ def test_pagination_and_neighbours(make_site, build_at):
 
 def test_head_metadata_and_jsonld(make_site, build_at):
     root = make_site(
-        {"content/posts/2026-03-01-a.md": post("Rye is back", body="Dense & dark <b>rye</b>.", author="ann", image="/static/rye.png", tags="[rye]")},
+        {
+            "content/posts/2026-03-01-a.md": post("Rye is back", body="Dense & dark <b>rye</b>.", author="ann", image="/static/rye.png", tags="[rye]"),
+            "content/static/rye.png": b"png",
+            "content/static/card.png": b"png",
+        },
         config='image = "/static/card.png"\n' + BASE_CONFIG,
     )
     build_at(root)
@@ -302,6 +308,7 @@ def test_base_url_path_is_never_doubled_in_any_output(make_site, build_at):
         {
             "content/posts/2026-03-01-a.md": post("A", tags="[bread]", image="/static/a.png", body="![x](/static/x.png)"),
             "content/offers/deal.md": "---\ntitle: Deal\nimage: /static/d.png\ncta: {label: Buy, url: 'https://s.test'}\n---\nx\n",
+            **{f"content/static/{name}": b"png" for name in ("a.png", "x.png", "d.png", "card.png")},
         },
         config='image = "/static/card.png"\n' + BASE_CONFIG,
     )

@@ -651,7 +651,7 @@ def test_every_link_in_entry_content_is_absolute(shop, build_at, base):
 def test_srcset_and_poster_keep_the_base_url_path(make_site, build_at):
     """Raw HTML images and videos in Markdown: every URL a reader loads points under base_url's path."""
     body = '<img src="/static/a.png" srcset="/static/a.png 1x, /static/a2.png 2x" alt="">\n\n<video poster="/static/p.png" src="/static/v.mp4"></video>'
-    root = make_site({"content/posts/2026-03-01-a.md": post("A", body=body)})
+    root = make_site({"content/posts/2026-03-01-a.md": post("A", body=body), **{f"content/static/{name}": b"x" for name in ("a.png", "p.png", "v.mp4")}})
     build_at(root, base_url="https://example.org/shop")
     for name in FEED_FILES:
         entry = read_feed(root / "output" / name)["entries"][0]
