@@ -12,6 +12,7 @@ from .cache import Cache
 from .campaign import render_owner_files
 from .config import load_config
 from .content import read_content
+from .errors import Problem
 from .feeds import build_feeds
 from .model import Site
 from .ping import read_pending, write_pending
@@ -47,6 +48,8 @@ class BuildResult:
     """Processes the rendering ran in."""
     owner: WriteReport | None = None
     """What was written to offers_private_dir(); None when this build wrote no owner files."""
+    warnings: tuple[Problem, ...] = ()
+    """What built but should be looked at (a post too large for feeds)."""
 
 
 def load_site(
@@ -59,19 +62,19 @@ def load_site(
     jobs: int = 1,
 ) -> tuple[Site, Plan]:
     """Read, check and plan a site without rendering or writing anything."""
-    site, plan, _ = _load(root, options, base_url, cache, progress, jobs)
+    site, plan, _, _ = _load(root, options, base_url, cache, progress, jobs)
     return site, plan
 
 
-def _load(root, options, base_url, cache, progress, jobs) -> tuple[Site, Plan, Theme]:
-    """load_site(), and the theme it resolved, which rendering needs too."""
+def _load(root, options, base_url, cache, progress, jobs) -> tuple[Site, Plan, Theme, tuple[Problem, ...]]:
+    """load_site(), the theme it resolved, which rendering needs too, and the warnings of the content."""
     config = load_config(root, base_url=base_url, cache=cache)
     theme = load_theme(root, config.theme)
     content = read_content(root, config, cache, progress, jobs)
     site = build_site(content, config, options, cache)
     plan = plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files), cache)
     check_links(site, plan, content)
-    return site, plan, theme
+    return site, plan, theme, content.warnings
 
 
 def build(
@@ -93,7 +96,7 @@ def build(
     root = Path(root)
     output_dir = Path(output_dir) if output_dir is not None else root / OUTPUT_DIR
     options = BuildOptions(now=now, drafts=drafts, future=future)
-    site, plan, theme = _load(root, options, base_url, cache, progress, jobs)
+    site, plan, theme, warnings = _load(root, options, base_url, cache, progress, jobs)
     key = (root.resolve(), theme.root.resolve(), template_files(root, theme))
     env = cache.environments.get(key) if cache is not None else None
     if env is None:
@@ -136,7 +139,7 @@ def build(
     publishing = base_url is None and output_dir.resolve() == (root / OUTPUT_DIR).resolve()
     if publishing and site.config.websub_hub and changed_feeds:
         write_pending(root, [*read_pending(root), *changed_feeds])
-    return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh, rendered.processes, owner)
+    return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh, rendered.processes, owner, warnings)
 
 
 def changed_feed_urls(site: Site, plan: Plan, report: WriteReport) -> tuple[str, ...]:

@@ -50,6 +50,11 @@ def _report(error: SitegenError) -> None:
     click.echo(f"{count} error{'s' if count != 1 else ''}{tail}", err=True)
 
 
+def _warn(text: str) -> None:
+    click.secho("warning: ", fg="yellow", bold=True, err=True, nl=False)
+    click.echo(text, err=True)
+
+
 source_option = click.option(
     "--source",
     "-s",
@@ -109,8 +114,7 @@ def build_command(
         cache, warnings = load_cache(source / CACHE_DIR)
         gc.freeze()  # the loaded cache lives as long as the process: keep it out of the collector's passes
         for warning in warnings:
-            click.secho("warning: ", fg="yellow", bold=True, err=True, nl=False)
-            click.echo(warning, err=True)
+            _warn(warning)
     config = load_config(source, base_url=base_url, cache=cache)
     progress = _Progress()
     try:
@@ -121,6 +125,8 @@ def build_command(
         progress.close()
     if cache is not None:
         save_cache(source / CACHE_DIR, cache)
+    for problem in result.warnings:
+        _warn(str(problem))
     click.echo(summary(result, time.perf_counter() - started))
     site = result.site
     if left_out := left_out_line(site):
@@ -207,6 +213,8 @@ def serve_command(source: Path, port: int, host: str, drafts: bool, future: bool
         stamp = time.strftime("%H:%M:%S")
         if outcome.problems:
             _report(SitegenError(outcome.problems, nothing_written=False))
+        for problem in outcome.result.warnings if outcome.result is not None else ():
+            _warn(str(problem))
         click.echo(f"{stamp} {served_by(outcome)}")
 
     try:

@@ -267,6 +267,8 @@ class Content:
     """Paths under content/ of files with problems (links to them are not reported again)."""
     root: Path = Path()
     """The site folder the files were read from."""
+    warnings: tuple[Problem, ...] = ()
+    """What builds, but should be looked at (a post too large for feeds); found anew every build, cache or not."""
 
 
 def read_content(
@@ -335,7 +337,21 @@ def read_content(
         cache.documents = seen
         cache.stats = fresh_stats
     static = tuple(find_static(content_root / STATIC_DIR, STATIC_DIR, f"{CONTENT_DIR}/{STATIC_DIR}"))
-    return Content(tuple(documents), static, tuple(problems), frozenset(unreadable), root)
+    warnings = tuple(_large_post(source_path, status.st_size) for source_path, kind, _, _, status in found if kind == "post" and status.st_size > LARGE_POST)
+    return Content(tuple(documents), static, tuple(problems), frozenset(unreadable), root, warnings)
+
+
+LARGE_POST = 1_000_000
+"""Bytes of a post file above which a build warns: feeds carry whole posts, and readers drop or cut huge entries."""
+
+
+def _large_post(source_path: str, size: int) -> Problem:
+    return Problem(
+        source_path,
+        message=f"{size / 1_000_000:.1f} MB of Markdown: its page, and its entry in every feed it is in, are as large; "
+        "feed readers may cut or drop entries that big",
+        hint="split it into several posts, or set full_content = false under [feeds] to send summaries",
+    )
 
 
 _SETTLED_NS = 2_000_000_000

@@ -292,3 +292,22 @@ def test_a_draft_s_broken_link_waits_until_the_draft_is_built(make_site):
 
     assert with_drafts.returncode == 1
     assert "error: content/posts/2026-02-01-draft.md:6: image '/static/later.jpg' is not a file of the site" in with_drafts.stderr
+
+
+def test_a_post_over_a_megabyte_builds_with_a_warning_every_time(built_site):
+    paragraph = "Crumb, crust and a long ferment. " * 30 + "\n\n"
+    write_files(built_site, {"content/posts/2026-02-01-long.md": post("Long", "2026-02-01", paragraph * 1100)})
+    size = (built_site / "content/posts/2026-02-01-long.md").stat().st_size
+    assert size > 1_000_000
+    warning = (
+        f"warning: content/posts/2026-02-01-long.md: {size / 1_000_000:.1f} MB of Markdown: its page, and its entry in every feed it is in, "
+        "are as large; feed readers may cut or drop entries that big (split it into several posts, or set full_content = false under "
+        "[feeds] to send summaries)\n"
+    )
+
+    first = run_cli("build", "--source", str(built_site))
+    again = run_cli("build", "--source", str(built_site))  # nothing changed: all from the cache
+
+    assert first.returncode == again.returncode == 0
+    assert first.stderr == again.stderr == warning
+    assert (built_site / "output/posts/long/index.html").is_file()
