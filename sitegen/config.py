@@ -554,7 +554,7 @@ def _toml_fix(text: str, line: int | None) -> str | None:
         value, why = value[1:], "has no closing quote"
     elif value[0] in "'\"":
         why = "starts with a quote but does not end with one"
-    elif not re.fullmatch(r"[-+0-9.:TZ _a-z]+|\[.*|\{.*", value):
+    elif value not in ("true", "false", "inf", "nan") and value[0] not in "0123456789+-.[{":  # a number or list typo is TOML's to name
         why = "is text, which TOML needs in quotes"
     else:
         return None

@@ -186,3 +186,10 @@ def test_places_and_utc_are_fine_time_zones(tmp_path, zone):
 def test_unquoted_toml_text_gets_the_fixed_line(tmp_path, line, expected):
     text = BASE_CONFIG.replace('title = "Test Bakery"', line)
     assert problems_for(tmp_path, text) == [f"sitegen.toml:1: {expected}"]
+
+
+def test_a_bare_word_gets_quotes_but_numbers_and_lists_are_left_to_toml(tmp_path):
+    assert problems_for(tmp_path, BASE_CONFIG.replace('title = "Test Bakery"', "title = bakery")) == [
+        "sitegen.toml:1: the value of 'title' is text, which TOML needs in quotes; write it as:\n    title = \"bakery\""
+    ]
+    assert problems_for(tmp_path, BASE_CONFIG + "[pagination]\nposts = 1O\n")[0].startswith("sitegen.toml:11: invalid TOML: ")
