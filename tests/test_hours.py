@@ -144,7 +144,7 @@ def test_home_page_json_ld_is_a_local_business(make_site, build_at):
 
 def test_structured_address_and_default_type(make_site, build_at):
     parts = '[business]\naddress = "1 Rue Haute"\nstreet = "1 Rue Haute"\nlocality = "Paris"\npostal_code = "75001"\ncountry = "FR"\nmap_url = "https://maps.example/p"\n'
-    root = make_site(config='image = "/static/card.png"\n' + BASE_CONFIG + parts)
+    root = make_site({"content/static/card.png": b"\x89PNG card"}, config='image = "/static/card.png"\n' + BASE_CONFIG + parts)
     build_at(root)
     data = jsonld(soup(root / "output/index.html"))
     assert data["@type"] == "LocalBusiness"
