@@ -18,7 +18,7 @@ from .model import Site
 from .ping import read_pending, write_pending
 from .plan import Plan, check_links, plan_outputs
 from .render import Theme, load_theme, make_environment, render_all, template_files, theme_static
-from .site import BuildOptions, build_site
+from .site import BuildOptions, build_site, placeholder_warnings
 from .write import Stager, WriteReport, remove_abandoned_staging, write_files, write_site
 
 OUTPUT_DIR = "output"
@@ -74,7 +74,7 @@ def _load(root, options, base_url, cache, progress, jobs) -> tuple[Site, Plan, T
     site = build_site(content, config, options, cache)
     plan = plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files), cache)
     check_links(site, plan, content)
-    return site, plan, theme, content.warnings
+    return site, plan, theme, content.warnings + placeholder_warnings(site)
 
 
 def build(

@@ -357,6 +357,13 @@ class NewsletterSettings(Strict):
     """A sentence above the form."""
 
 
+PLACEHOLDER_TEXTS = {
+    "tagline": "What you do, in one sentence your customers care about.",
+    "description": "Who you are, where you are, and why people come back.",
+}
+"""Settings `sitegen init` writes for the owner to replace: a build warns while they are unchanged."""
+
+
 class Settings(Strict):
     """Everything in sitegen.toml."""
 

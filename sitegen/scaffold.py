@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from .config import PLACEHOLDER_TEXTS
 from .errors import Problem, SitegenError
 
 
@@ -20,8 +21,8 @@ def write_scaffold(directory: Path, *, title: str, today: dt.date) -> list[Path]
     files = {
         "sitegen.toml": f"""# Settings for sitegen: every key is documented in the README.
 title = {_quote(title)}
-tagline = "What you do, in one sentence your customers care about."
-description = "Who you are, where you are, and why people come back."
+tagline = {_quote(PLACEHOLDER_TEXTS["tagline"])}
+description = {_quote(PLACEHOLDER_TEXTS["description"])}
 base_url = "https://example.com"
 language = "en"
 timezone = "UTC"

@@ -68,6 +68,34 @@ def test_init_prints_next_commands_that_work_as_written(tmp_path):
     assert "  cd second && sitegen build" in again.stdout.splitlines()
 
 
+def test_init_placeholders_are_warned_about_on_every_build_until_replaced(tmp_path):
+    site = tmp_path / "shop"
+    run_cli("init", str(site), check=True)
+    expected = {
+        "sitegen.toml: base_url:",
+        "sitegen.toml: business.email:",
+        "sitegen.toml: tagline:",
+        "sitegen.toml: description:",
+        "content/offers/first-offer.md: cta.url:",
+    }
+    for _ in range(2):  # the second build is served from the cache and warns the same
+        built = run_cli("build", "--source", str(site), check=True)
+        warnings = [line.removeprefix("warning: ") for line in built.stderr.splitlines() if line.startswith("warning: ")]
+        assert {w.split(" ", 2)[0] + " " + w.split(" ", 2)[1] for w in warnings} == expected, built.stderr
+    assert any("'https://example.com/order' is an example address" in w for w in warnings)
+    # The owner replaces them: the warnings stop.
+    settings = site / "sitegen.toml"
+    text = settings.read_text(encoding="utf-8")
+    for old, new in (("https://example.com", "https://corner.shop"), ("hello@example.com", "hello@corner.shop"),
+                     ("What you do, in one sentence your customers care about.", "Bread."), ("Who you are, where you are, and why people come back.", "A corner shop.")):
+        text = text.replace(old, new)
+    settings.write_text(text, encoding="utf-8")
+    offer = site / "content/offers/first-offer.md"
+    offer.write_text(offer.read_text(encoding="utf-8").replace("https://example.com/order", "https://order.corner.shop/"), encoding="utf-8")
+    built = run_cli("build", "--source", str(site), check=True)
+    assert "warning" not in built.stderr, built.stderr
+
+
 def test_new_writes_filled_in_front_matter(make_site):
     root = make_site()
     result = run_cli("new", "post", "Spring: the menu!", "--source", str(root), check=True)
