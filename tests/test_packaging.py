@@ -27,6 +27,10 @@ def copy_source(destination: Path) -> Path:
         shutil.copy(REPO / name, destination / name)
     for folder in ("sitegen", "themes"):
         shutil.copytree(REPO / folder, destination / folder, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+    # As after sitegen has run once (make build, then make test installs again): Python has cached
+    # the bytecode of themes/__init__.py, and setuptools must neither warn about nor ship it.
+    (destination / "themes/__pycache__").mkdir()
+    (destination / "themes/__pycache__/__init__.cpython-311.pyc").write_bytes(b"bytecode")
     return destination
 
 
@@ -40,6 +44,7 @@ def test_the_wheel_builds_without_setuptools_warnings_and_carries_every_theme_fi
     assert quiet(result.stdout + result.stderr) == []
     (wheel,) = (tmp_path / "dist").glob("sitegen-*.whl")
     packaged = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("sitegen/themes/") and not name.endswith("__init__.py")}
+    assert not any("__pycache__" in name for name in packaged)
     theme_files = {
         "sitegen/themes/" + path.relative_to(REPO / "themes").as_posix()
         for path in (REPO / "themes").rglob("*")
