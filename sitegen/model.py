@@ -20,13 +20,19 @@ class Author:
     key: str
     """The key posts use in `author:`."""
     name: str
+    """The display name: [authors] name in sitegen.toml, else the name the post wrote."""
     slug: str
+    """The key made URL-safe, for its archive's URL ('head-baker')."""
     url: str
     """Their archive page, site-relative."""
     role: str = ""
+    """A short role shown beside the name ('Head baker'); '' when none."""
     bio: str = ""
+    """One or two sentences about them; '' when none."""
     avatar: str = ""
+    """Their picture: a site URL (/static/...) or an absolute URL; '' when none."""
     website: str = ""
+    """Their own website ([authors] url in sitegen.toml); '' when none."""
 
 
 @whole
@@ -37,6 +43,7 @@ class Term:
     name: str
     """As written the first time it was used."""
     slug: str
+    """The name made URL-safe ('Sourdough Tips' -> 'sourdough-tips'); terms with the same slug are one term."""
     url: str
     """Its archive page, site-relative."""
 
@@ -47,9 +54,13 @@ class Audio:
     """A podcast episode's media file."""
 
     url: str
+    """The media file: a site URL (/static/ep12.mp3) or an absolute URL."""
     length: int
+    """Its size in bytes."""
     type: str
+    """Its media type ('audio/mpeg')."""
     duration: str | None
+    """Its duration, HH:MM:SS, if given."""
 
 
 @whole(long_text=True)
@@ -60,7 +71,9 @@ class Item:
     source_path: str
     """The content file, relative to the site root."""
     slug: str
+    """The last part of its URL: front matter `slug`, else the file name without a date prefix."""
     title: str
+    """The title, as written in the front matter."""
     url: str
     """Site-relative: /posts/spring-menu/."""
     permalink: str
@@ -72,9 +85,13 @@ class Item:
     description: str
     """The summary as plain text, for meta descriptions."""
     image: str | None
+    """A picture for the page, social previews and feeds: a site URL or an absolute URL, if given."""
     template: str | None
+    """The template front matter asks for, tried before the defaults for its kind, if given."""
     draft: bool
+    """Marked draft (built only with `--drafts`)."""
     extra: dict[str, Any] = field(hash=False, compare=True)
+    """Front matter under `extra:`, untouched, for templates."""
     origin: bytes | None = field(default=None, compare=False, repr=False)
     """A digest of everything the item was made of (its file's bytes, the settings, its links' targets):
     equal origins make equal items, so fingerprints use it instead of reading the whole item."""
@@ -86,13 +103,21 @@ class Post(Item):
     """A dated article."""
 
     date: dt.datetime = None  # type: ignore[assignment]
+    """When it was published, zone-aware."""
     updated: dt.datetime | None = None
+    """When it last changed in a way readers should know about, if given."""
     tags: tuple[Term, ...] = ()
+    """Its topics, in the order written, each once."""
     categories: tuple[Term, ...] = ()
+    """Its sections (front matter `category` or `categories`), each once."""
     author: Author | None = None
+    """Who wrote it, if given."""
     id: str = ""
+    """Its feed entry id from front matter; '' when the feeds derive one (tag URI from the first date and slug)."""
     audio: Audio | None = None
+    """A podcast episode attached to it, if any."""
     offer_slug: str | None = None
+    """The slug of the offer it promotes (front matter `offer`), if any; site.offer(slug) finds it."""
     words: int = 0
     """How many words the body has."""
 
@@ -113,7 +138,9 @@ class Page(Item):
     """A standalone page (about, contact)."""
 
     menu: int | None = None
+    """Its position in the site navigation (1 first); None: not in the navigation."""
     updated: dt.datetime | None = None
+    """When it last changed in a way readers should know about, if given."""
 
 
 @whole(long_text=True)
@@ -122,16 +149,27 @@ class Offer(Item):
     """A landing page for one offer."""
 
     price: float | None = None
+    """The price, if given."""
     currency: str = "USD"
+    """The ISO 4217 code of price and was ('USD')."""
     was: float | None = None
+    """The former price, shown struck through, if given."""
     cta_label: str = ""
+    """The call to action's text ('Order now')."""
     cta_url: str = ""
+    """Where the call to action goes: an https:// address, or a mailto: or tel: link."""
     valid_from: dt.datetime | None = None
+    """When the offer starts, if given (its page is built from then on)."""
     valid_until: dt.datetime | None = None
+    """When the offer ends, if given (after it, the page says the offer has ended)."""
     code: str | None = None
+    """A coupon code, if any."""
     terms: str | None = None
+    """The fine print, if any."""
     listed: bool = True
+    """False: reachable by link only, not on the home page, /offers/ or feeds."""
     featured: bool = False
+    """Shown first among current offers."""
     expired: bool = False
     """True when the build's now is past valid_until."""
 
@@ -155,7 +193,9 @@ class Taxonomy:
     kind: str
     """'tag', 'category' or 'author'."""
     term: Term | Author
+    """The tag or category (a Term), or the author."""
     posts: tuple[Post, ...]
+    """Its posts, newest first."""
 
 
 @dataclass(frozen=True)
@@ -163,8 +203,11 @@ class Year:
     """One year of posts."""
 
     year: int
+    """The year (2026)."""
     url: str
+    """Its archive page, site-relative (/archive/2026/)."""
     posts: tuple[Post, ...]
+    """Its posts, newest first."""
 
 
 @whole
@@ -173,7 +216,9 @@ class TermCount:
     """A term and how many posts it has (what a list of all topics shows)."""
 
     term: Term | Author
+    """The tag, category or author."""
     count: int
+    """How many posts it has."""
 
 
 @whole
@@ -182,7 +227,9 @@ class NavLink:
     """A link in the site navigation."""
 
     title: str
+    """The link text."""
     url: str
+    """Where it goes: a site URL (/offers/) or an absolute URL."""
 
 
 @dataclass(frozen=True)
@@ -190,19 +237,27 @@ class Site:
     """The whole site, checked, before anything is rendered."""
 
     config: Settings
+    """The settings from sitegen.toml (templates also get them as `config`)."""
     base_url: str
+    """The URL the site is published at, without a trailing slash (settings' base_url, or --base-url)."""
     now: dt.datetime
+    """The build's time, zone-aware: what is scheduled, current or ended is judged at it."""
     posts: tuple[Post, ...]
     """Newest first."""
     pages: tuple[Page, ...]
+    """Navigation order (menu), then the rest by slug."""
     offers: tuple[Offer, ...]
     """Every offer that has a page: current and expired, listed or not."""
     tags: tuple[Taxonomy, ...]
+    """Each tag with its posts, by name."""
     categories: tuple[Taxonomy, ...]
+    """Each category with its posts, by name."""
     authors: tuple[Taxonomy, ...]
+    """Each author who has posts, with them, by name."""
     years: tuple[Year, ...]
     """Newest first."""
     navigation: tuple[NavLink, ...]
+    """The main navigation: pages that set `menu`, in order, then [[navigation]] from sitegen.toml."""
     neighbours: dict[str, tuple[Post | None, Post | None]] = field(hash=False)
     """Post url -> (older, newer)."""
     next_change: dt.datetime | None = None

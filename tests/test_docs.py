@@ -1,0 +1,37 @@
+"""The documentation keeps up with the code: every settings and model field has a docstring."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+DOCUMENTED = ("sitegen/model.py", "sitegen/config.py")
+"""Modules whose every class field carries a docstring (STYLE.md: a docstring on every settings and model field)."""
+
+
+def field_docstrings(path: Path) -> dict[str, dict[str, str | None]]:
+    """{class name: {field name: its docstring, or None}} for every annotated field of every top-level class."""
+    classes: dict[str, dict[str, str | None]] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        fields: dict[str, str | None] = {}
+        for statement, following in zip(node.body, [*node.body[1:], None]):
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                documented = isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant) and isinstance(following.value.value, str)
+                fields[statement.target.id] = following.value.value if documented else None
+        if fields:
+            classes[node.name] = fields
+    return classes
+
+
+@pytest.mark.parametrize("module", DOCUMENTED)
+def test_every_field_has_a_docstring(module):
+    classes = field_docstrings(REPO / module)
+    assert classes, f"no classes with fields found in {module}"
+    undocumented = [f"{name}.{field}" for name, fields in classes.items() for field, doc in fields.items() if not (doc and doc.strip())]
+    assert undocumented == []
