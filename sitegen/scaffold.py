@@ -57,6 +57,31 @@ url = "/offers/"
 
 [pagination]
 posts = 10
+
+# The email sign-up form on the Subscribe page. With a mailing service (Buttondown, Mailchimp, ...),
+# copy the address and field names of the service's own sign-up form into [subscribe.provider].
+[subscribe]
+pitch = "One email when there's something new. No spam; unsubscribe in one click."
+button = "Subscribe"
+# [subscribe.provider]
+# action = "https://your-mailing-service.example/subscribe"
+# email_field = "email"
+# name_field = "first_name"       # to ask for a first name too
+# hidden = {{ list = "your-list-id" }}
+
+# Or your own subscriber list, and sending the newsletter yourself (see the README). Passwords and
+# keys never go in this file: sitegen reads SITEGEN_SMTP_PASSWORD and SITEGEN_DKIM_KEY from the environment.
+# [subscribers]
+# url = "https://subscribe.example.com"
+# database = "private/subscribers.sqlite3"
+# [sending]
+# from = {_quote(title + " <news@example.com>")}
+# reply_to = "hello@example.com"
+# smtp_host = "smtp.example.com"
+# smtp_port = 587
+# smtp_user = "news@example.com"
+# dkim_selector = "sitegen"
+# rate = 10                       # messages a second, at most
 """,
         f"content/posts/{today:%Y-%m-%d}-welcome.md": f"""---
 title: Welcome to our new website

@@ -134,6 +134,24 @@ CASES = {
         {"sitegen.toml": '[[business.hours]]\ndays = "tue-fri"\nopens = "07:00"\ncloses = "25:00"\n'},
         "error: sitegen.toml: business.hours[0].closes: '25:00' is not a time of day (expected HH:MM, 00:00–24:00)",
     ),
+    "newsletter settings in their old place": (
+        {"sitegen.toml": '[newsletter]\naction = "https://mail.example/subscribe"\nbutton = "Join"\n'},
+        "error: sitegen.toml: newsletter: the [newsletter] table is now [subscribe] (the form's words) and [subscribe.provider] "
+        '(a provider\'s form); write it as:\n    [subscribe]\n    button = "Join"\n\n    [subscribe.provider]\n'
+        '    action = "https://mail.example/subscribe"\n'
+        "error: sitegen.toml: newsletter.action: moved to subscribe.provider.action\n"
+        "error: sitegen.toml: newsletter.button: moved to subscribe.button\n",
+    ),
+    "a password in settings": (
+        {"sitegen.toml": '[sending]\nsmtp_user = "news@bakery.test"\nsmtp_password = "hunter2"\n'},
+        "error: sitegen.toml: sending.smtp_password: secrets never go in sitegen.toml, which is shared and often kept in git; "
+        "sitegen reads them from the environment: set SITEGEN_SMTP_PASSWORD (the mail server's password, for sending.smtp_user)\n",
+    ),
+    "subscriber service over http": (
+        {"sitegen.toml": '[subscribers]\nurl = "http://subscribe.bakery.test"\n'},
+        "error: sitegen.toml: subscribers.url: expected an https:// address (visitors' email addresses travel to it), or http:// "
+        "on 127.0.0.1 or localhost to try it out, got 'http://subscribe.bakery.test' (did you mean 'https://subscribe.bakery.test'?)\n",
+    ),
 }
 
 

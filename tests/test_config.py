@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from sitegen.config import load_config
 from sitegen.errors import SitegenError
+from sitegen.scaffold import write_scaffold
 
 from .conftest import BASE_CONFIG, write_files
 
@@ -193,3 +196,185 @@ def test_a_bare_word_gets_quotes_but_numbers_and_lists_are_left_to_toml(tmp_path
         "sitegen.toml:1: the value of 'title' is text, which TOML needs in quotes; write it as:\n    title = \"bakery\""
     ]
     assert problems_for(tmp_path, BASE_CONFIG + "[pagination]\nposts = 1O\n")[0].startswith("sitegen.toml:11: invalid TOML: ")
+
+
+# --- the sign-up form, the subscriber list and sending ---------------------------------
+
+PROVIDER = """
+[subscribe]
+pitch = "Fridays only."
+button = "Get the letter"
+[subscribe.provider]
+action = "https://mail.example/subscribe"
+name_field = "first_name"
+hidden = { list = "weekly" }
+"""
+
+OWN_LIST = """
+[subscribers]
+url = "https://subscribe.bakery.test/"
+[sending]
+from = "Test Bakery <news@bakery.test>"
+reply_to = "hello@bakery.test"
+smtp_host = "smtp.mail.example"
+smtp_user = "news@bakery.test"
+dkim_selector = "news2026"
+rate = 0.5
+"""
+
+
+def test_sign_up_form_settings_are_read(tmp_path):
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + PROVIDER})
+    subscribe = load_config(tmp_path).subscribe
+    assert (subscribe.pitch, subscribe.button) == ("Fridays only.", "Get the letter")
+    provider = subscribe.provider
+    assert (provider.action, provider.method, provider.email_field, provider.name_field, provider.hidden) == (
+        "https://mail.example/subscribe", "post", "email", "first_name", {"list": "weekly"}
+    )
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG})
+    config = load_config(tmp_path)
+    assert (config.subscribe.provider, config.subscribers.url, config.subscribers.database) == (None, "", "private/subscribers.sqlite3")
+    assert (config.sending.sender, config.sending.smtp_port, config.sending.rate) == ("", 587, 10)
+
+
+def test_own_list_and_sending_settings_are_read(tmp_path):
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + OWN_LIST})
+    config = load_config(tmp_path)
+    assert (config.subscribers.url, config.subscribers.database) == ("https://subscribe.bakery.test", "private/subscribers.sqlite3")
+    sending = config.sending
+    assert (sending.sender, sending.reply_to, sending.smtp_host, sending.smtp_port, sending.smtp_user, sending.dkim_selector, sending.rate) == (
+        "Test Bakery <news@bakery.test>", "hello@bakery.test", "smtp.mail.example", 587, "news@bakery.test", "news2026", 0.5
+    )
+
+
+def test_old_newsletter_keys_name_their_new_place(tmp_path):
+    old = (
+        '[newsletter]\naction = "https://mail.example/subscribe"\nmethod = "get"\nemail_field = "EMAIL"\n'
+        'name_field = "FNAME"\nhidden = { u = "abc", "list id" = "7" }\nbutton = "Join"\npitch = "Weekly news."\n'
+    )
+    problems = problems_for(tmp_path, BASE_CONFIG + old + "[pagination]\nposts = 'ten'\n")
+    assert problems == [
+        "sitegen.toml: newsletter: the [newsletter] table is now [subscribe] (the form's words) and [subscribe.provider] "
+        "(a provider's form); write it as:\n"
+        '    [subscribe]\n    button = "Join"\n    pitch = "Weekly news."\n\n'
+        '    [subscribe.provider]\n    action = "https://mail.example/subscribe"\n    method = "get"\n    email_field = "EMAIL"\n'
+        '    name_field = "FNAME"\n    hidden = { u = "abc", "list id" = "7" }',
+        "sitegen.toml: newsletter.action: moved to subscribe.provider.action",
+        "sitegen.toml: newsletter.button: moved to subscribe.button",
+        "sitegen.toml: newsletter.email_field: moved to subscribe.provider.email_field",
+        "sitegen.toml: newsletter.hidden: moved to subscribe.provider.hidden",
+        "sitegen.toml: newsletter.method: moved to subscribe.provider.method",
+        "sitegen.toml: newsletter.name_field: moved to subscribe.provider.name_field",
+        "sitegen.toml: newsletter.pitch: moved to subscribe.pitch",
+        "sitegen.toml: pagination.posts: expected a whole number, got 'ten'",  # the rest is checked in the same run
+    ]
+
+
+def test_the_rewritten_newsletter_table_builds_as_it_did(tmp_path):
+    old = '[newsletter]\naction = "https://mail.example/subscribe"\nhidden = { list = "weekly" }\npitch = "Weekly \\"news\\"."\n'
+    problem = problems_for(tmp_path, BASE_CONFIG + old)[0]
+    rewritten = "\n".join(line.removeprefix("    ") for line in problem.split("\n")[1:])
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + rewritten + "\n"})
+    subscribe = load_config(tmp_path).subscribe
+    assert (subscribe.pitch, subscribe.provider.action, subscribe.provider.hidden) == ('Weekly "news".', "https://mail.example/subscribe", {"list": "weekly"})
+
+
+def test_old_newsletter_table_beside_the_new_one_gets_no_rewrite(tmp_path):
+    problems = problems_for(tmp_path, BASE_CONFIG + PROVIDER + '[newsletter]\nbutton = "Join"\nactoin = "x"\n')
+    assert problems == [
+        "sitegen.toml: newsletter.actoin: unknown key 'actoin' (the [newsletter] table is now [subscribe] (the form's words) "
+        "and [subscribe.provider] (a provider's form))",
+        "sitegen.toml: newsletter.button: moved to subscribe.button",
+    ]
+
+
+@pytest.mark.parametrize("url", ["https://subscribe.bakery.test", "https://bakery.test/subscribers", "http://127.0.0.1:8001", "http://localhost:8001/"])
+def test_subscriber_service_urls_that_are_fine(tmp_path, url):
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + f'[subscribers]\nurl = "{url}"\n'})
+    assert load_config(tmp_path).subscribers.url == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        ("http://subscribe.bakery.test", " (did you mean 'https://subscribe.bakery.test'?)"),
+        ("subscribe.bakery.test", " (did you mean 'https://subscribe.bakery.test'?)"),
+        ("ftp://subscribe.bakery.test", ""),
+        ("https://", ""),
+    ],
+)
+def test_subscriber_service_must_be_https(tmp_path, url, hint):
+    assert problems_for(tmp_path, BASE_CONFIG + f'[subscribers]\nurl = "{url}"\n') == [
+        "sitegen.toml: subscribers.url: expected an https:// address (visitors' email addresses travel to it), "
+        f"or http:// on 127.0.0.1 or localhost to try it out, got '{url}'{hint}"
+    ]
+
+
+def test_subscriber_list_is_never_published(tmp_path):
+    assert problems_for(tmp_path, BASE_CONFIG + '[subscribers]\ndatabase = "./output/subscribers.sqlite3"\n') == [
+        "sitegen.toml: subscribers.database: './output/subscribers.sqlite3' is under output/, which is published: "
+        "keep the subscriber list private, as in 'private/subscribers.sqlite3'"
+    ]
+
+
+def test_one_list_a_provider_s_or_our_own(tmp_path):
+    assert problems_for(tmp_path, BASE_CONFIG + PROVIDER + OWN_LIST) == [
+        "sitegen.toml: the sign-up form can send people to your own list ([subscribers] url) or to a provider's "
+        "([subscribe.provider]), not both: remove one"
+    ]
+
+
+def test_secrets_belong_in_the_environment(tmp_path):
+    text = BASE_CONFIG + '[sending]\nsmtp_password = "hunter2"\ndkim_key = "-----BEGIN"\n[subscribers]\ntoken = "t"\n[mail]\npassword = "p"\n'
+    environment = "secrets never go in sitegen.toml, which is shared and often kept in git; sitegen reads them from the environment: set "
+    password = "SITEGEN_SMTP_PASSWORD (the mail server's password, for sending.smtp_user)"
+    key = "SITEGEN_DKIM_KEY (the DKIM private key that signs each message, as PEM text)"
+    assert problems_for(tmp_path, text) == [
+        "sitegen.toml: mail: unknown key 'mail' (expected one of: authors, base_url, business, description, feeds, image, language, "
+        "navigation, now, pagination, permalinks, podcast, sending, social, subscribe, subscribers, tagline, theme, timezone, title, websub_hub)",
+        f"sitegen.toml: mail.password: {environment}{password}",
+        f"sitegen.toml: sending.dkim_key: {environment}{key}",
+        f"sitegen.toml: sending.smtp_password: {environment}{password}",
+        f"sitegen.toml: subscribers.token: {environment}{password} or {key}",
+    ]
+
+
+def test_a_provider_s_hidden_inputs_are_public_not_secrets(tmp_path):
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + PROVIDER.replace('{ list = "weekly" }', '{ token = "public-form-id" }')})
+    assert load_config(tmp_path).subscribe.provider.hidden == {"token": "public-form-id"}
+
+
+def test_sending_settings_are_checked(tmp_path):
+    text = BASE_CONFIG + '[sending]\nfrom = "Test Bakery"\nreply_to = "hello at bakery.test"\ndkim_selector = "news_2026"\nrate = 0\nsmtp_port = 70000\nfrm = "x"\n'
+    assert problems_for(tmp_path, text) == [
+        "sitegen.toml: sending.dkim_selector: expected a DNS name like 'sitegen' or 'news2026' (letters, digits and hyphens), got 'news_2026'",
+        "sitegen.toml: sending.frm: unknown key 'frm' (did you mean 'from'?)",
+        "sitegen.toml: sending.from: expected an email address, alone or with a name (\"Crumb & Co. <news@example.com>\"), got 'Test Bakery'",
+        "sitegen.toml: sending.rate: expected a value greater than 0, got 0",
+        "sitegen.toml: sending.reply_to: expected an email address, alone or with a name (\"Crumb & Co. <news@example.com>\"), got 'hello at bakery.test'",
+        "sitegen.toml: sending.smtp_port: expected a value less than or equal to 65535, got 70000",
+    ]
+
+
+def uncomment(text: str, table: str) -> str:
+    """text with a commented-out table written in: its "# [table]" line and the "# key = ..." lines after it."""
+    lines = text.split("\n")
+    start = lines.index(f"# [{table}]")
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("# ") or lines[i].startswith("# [")), len(lines))
+    return "\n".join(lines[:start] + [line.removeprefix("# ") for line in lines[start:end]] + lines[end:])
+
+
+def test_the_scaffold_s_email_settings_load_when_uncommented(tmp_path):
+    write_scaffold(tmp_path, title="Corner Shop", today=dt.date(2026, 6, 15))
+    text = (tmp_path / "sitegen.toml").read_text(encoding="utf-8")
+    config = load_config(tmp_path)
+    assert (config.subscribe.pitch, config.subscribe.button, config.subscribe.provider) == (
+        "One email when there's something new. No spam; unsubscribe in one click.", "Subscribe", None
+    )
+    write_files(tmp_path, {"sitegen.toml": uncomment(text, "subscribe.provider")})
+    assert load_config(tmp_path).subscribe.provider.hidden == {"list": "your-list-id"}
+    write_files(tmp_path, {"sitegen.toml": uncomment(uncomment(text, "subscribers"), "sending")})
+    config = load_config(tmp_path)
+    assert (config.subscribers.url, config.sending.sender, config.sending.dkim_selector) == (
+        "https://subscribe.example.com", "Corner Shop <news@example.com>", "sitegen"
+    )

@@ -1,5 +1,5 @@
 """The Subscribe page and feeds.opml of the demo site: every channel the build wrote, in plain words, with
-feed addresses that work; the newsletter form and social links from sitegen.toml; every feed link on the
+feed addresses that work; the email sign-up form and social links from sitegen.toml; every feed link on the
 site lands on an existing anchor of the page.
 
 Expectations come from the output's feed files (which channels exist), the content's front matter (topic
@@ -147,23 +147,42 @@ def test_every_feed_address_on_the_page_fetches_and_parses(subscribe):
 
 def test_newsletter_form_social_links_and_podcast_come_from_the_settings(subscribe):
     page, problems, local = subscribe
-    newsletter, social = config()["newsletter"], config()["social"]
+    subscribe, social = config()["subscribe"], config()["social"]
+    provider = subscribe["provider"]
     form = page.locator("form.newsletter-form")
     assert form.count() == 1
-    assert form.get_attribute("action") == newsletter["action"]
-    assert form.get_attribute("method").lower() == newsletter.get("method", "post")
+    assert page.locator("#newsletter > p").inner_text().strip() == subscribe["pitch"]
+    assert form.get_attribute("action") == provider["action"]
+    assert form.get_attribute("method").lower() == provider.get("method", "post")
     hidden = form.locator("input[type=hidden]")
-    assert {hidden.nth(i).get_attribute("name"): hidden.nth(i).get_attribute("value") for i in range(hidden.count())} == newsletter.get("hidden", {})
+    assert {hidden.nth(i).get_attribute("name"): hidden.nth(i).get_attribute("value") for i in range(hidden.count())} == provider.get("hidden", {})
     email = form.locator("input[type=email]")
-    assert email.get_attribute("name") == newsletter.get("email_field", "email") and email.get_attribute("required") is not None
-    assert form.locator("input[type=text]").get_attribute("name") == newsletter["name_field"]
-    assert form.locator("button[type=submit]").inner_text().strip() == newsletter["button"]
+    assert email.get_attribute("name") == provider.get("email_field", "email") and email.get_attribute("required") is not None
+    assert form.locator("input[type=text]").get_attribute("name") == provider["name_field"]
+    assert form.locator("button[type=submit]").inner_text().strip() == subscribe["button"]
     assert page.eval_on_selector_all("[aria-labelledby=social-title] a", "els => els.map(e => e.getAttribute('href'))") == list(social.values())
     podcast = page.locator("#podcast")
     assert podcast.count() == 1 and podcast.is_visible()
     assert config()["podcast"]["title"] in podcast.inner_text()
     assert podcast.locator("a.feed-url").get_attribute("href") == "/podcast.xml"
     assert problems == []
+
+
+def test_the_sign_up_form_shows_only_with_a_provider_s_form(make_site, build_at):
+    root = make_site({}, extra_config='[subscribe]\npitch = "Fridays only."\nbutton = "Join"\n')
+    build_at(root)
+    page = BeautifulSoup((root / "output/subscribe/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert page.select("#newsletter, form") == [] and page.select('a[href="/subscribe/#newsletter"]') == []
+    provider = '[subscribe.provider]\naction = "https://mail.example/add"\nmethod = "get"\nhidden = { list = "7" }\n'
+    root = make_site({}, extra_config='[subscribe]\npitch = "Fridays only."\nbutton = "Join"\n' + provider)
+    build_at(root)
+    page = BeautifulSoup((root / "output/subscribe/index.html").read_text(encoding="utf-8"), "html.parser")
+    section = page.select_one("#newsletter")
+    assert section.p.get_text() == "Fridays only." and section.button.get_text() == "Join"
+    form = section.form
+    assert (form["action"], form["method"]) == ("https://mail.example/add", "get")
+    assert [(i["type"], i["name"]) for i in form.select("input")] == [("hidden", "list"), ("email", "email")]
+    assert len(page.select('a[href="/subscribe/#newsletter"]')) == 1  # the footer's "Get the newsletter"
 
 
 # ---------------------------------------------------------------------------------
