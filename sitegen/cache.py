@@ -10,11 +10,12 @@ import dataclasses
 import functools
 import os
 import pickle
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from .files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -216,15 +217,13 @@ def save_cache(folder: Path, cache: Cache) -> None:
             # Only records made this build hold bytes; the output folder holds them (dataclasses.replace is slow).
             state = state | {"renders": {key: r if r.data is None else dataclasses.replace(r, data=None) for key, r in cache.renders.items()}}
         prepare_cache_folder(folder)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                pickle.dump(cache_versions(), file, protocol=5)
-                pickle.dump(state, file, protocol=5)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, functools.partial(_pickle_part, state), mode=0o600)
+
+
+def _pickle_part(state: dict[str, Any], file: BinaryIO) -> None:
+    """One cache file: the versions it was made by, then its part of the cache."""
+    pickle.dump(cache_versions(), file, protocol=5)
+    pickle.dump(state, file, protocol=5)
 
 
 def documents_file(source_path: str, kind: str = "documents") -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlencode
 
 from .cache import CACHE_DIR
 from .errors import Problem
+from .files import write_atomically
 
 PENDING = "websub-pending.json"
 
@@ -32,11 +31,7 @@ def read_pending(root: Path) -> list[str]:
 def write_pending(root: Path, urls: Iterable[str]) -> None:
     """Replace the list of feeds waiting to be announced (atomically)."""
     target = pending_path(root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        json.dump(sorted(set(urls)), file, indent=0)
-    os.replace(temporary, target)
+    write_atomically(target, json.dumps(sorted(set(urls)), indent=0).encode("utf-8"), mode=0o600)
 
 
 def ping_hub(hub: str, feed_urls: Iterable[str], timeout: float = 10.0) -> tuple[list[str], list[Problem]]:

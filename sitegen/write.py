@@ -9,8 +9,10 @@ import shutil
 from stat import S_ISGID
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .content import StaticFile
+from .files import write_atomically, write_new_file
 
 try:
     import fcntl
@@ -93,7 +95,7 @@ class Stager:
             if status is not None:
                 return Staged(None, status.st_size, status.st_mtime_ns)
         staged = os.path.join(self.folder, path)
-        status = _write_new(staged, data)
+        status = write_new_file(staged, data)
         return Staged(staged, status.st_size, status.st_mtime_ns)
 
     def remove(self) -> None:
@@ -250,23 +252,15 @@ def _paths_of(folder: Path, digests: set[str]) -> set[str]:
 
 
 def write_if_changed(target: Path | str, data: bytes) -> tuple[bool, os.stat_result]:
-    """Write data to target atomically (temporary file + rename) unless it already holds those bytes.
+    """Write data to target atomically unless it already holds those bytes.
 
-    Returns whether it wrote, and the file's status after. Plain os calls: a cold build writes
-    thousands of files, and pathlib's and tempfile's conveniences were a third of the writing time.
+    Returns whether it wrote, and the file's status after.
     """
     name = os.fspath(target)
     stat = _holding(name, data)
     if stat is not None:
         return False, stat
-    temporary = _temporary_beside(name)
-    try:
-        stat = _write_new(temporary, data)
-        os.replace(temporary, name)  # the status stays true: renaming changes neither size nor time
-    except BaseException:
-        _unlink_quietly(temporary)
-        raise
-    return True, stat
+    return True, write_atomically(name, data)
 
 
 def _holding(target: str, data: bytes) -> os.stat_result | None:
@@ -322,55 +316,13 @@ def copy_if_changed(source: Path, target: Path) -> bool:
             return False
     except (FileNotFoundError, NotADirectoryError):
         pass
-    temporary = _temporary_beside(os.fspath(target))
-    os.close(_create(temporary))
-    try:
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        _unlink_quietly(temporary)
-        raise
+
+    def copy(file: BinaryIO) -> None:
+        with source.open("rb") as handle:
+            shutil.copyfileobj(handle, file, 1 << 20)
+
+    write_atomically(target, copy)
     return True
-
-
-def _temporary_beside(target: str) -> str:
-    """A name beside target to write it under, then rename."""
-    folder, name = os.path.split(target)
-    return os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-
-
-def _create(path: str) -> int:
-    """A new, empty file (mode 644) at path, open for writing; its folders are made when missing."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    try:
-        handle = os.open(path, flags, 0o644)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle = os.open(path, flags, 0o644)
-    except FileExistsError:  # a temporary file left by a killed build that had this process id
-        os.unlink(path)
-        handle = os.open(path, flags, 0o644)
-    os.fchmod(handle, 0o644)  # whatever the umask: a site is meant to be read by the web server
-    return handle
-
-
-def _write_new(path: str, data: bytes) -> os.stat_result:
-    """Write data to a new file at path (see _create); returns its status once written."""
-    handle = _create(path)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view) :]
-        return os.fstat(handle)
-    finally:
-        os.close(handle)
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:

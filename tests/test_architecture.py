@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sitegen"
-ORDER = ["errors", "pool", "cache", "fingerprint", "text", "config", "hours", "markdown", "content", "model", "site", "campaign", "feeds", "plan", "render", "write", "ping", "build", "serve", "scaffold", "cli"]
+ORDER = ["errors", "files", "pool", "cache", "fingerprint", "text", "config", "hours", "markdown", "content", "model", "site", "campaign", "feeds", "plan", "render", "write", "ping", "build", "serve", "scaffold", "cli"]
 
 
 def sitegen_imports(module: str) -> set[str]:
