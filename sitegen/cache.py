@@ -43,7 +43,7 @@ class Cache:
     settings: dict[tuple[str, str | None], Any] = field(default_factory=dict)
     """(sitegen.toml's text, --base-url) -> the Settings validated from them."""
     items: dict[str, tuple] = field(default_factory=dict)
-    """Source path -> (document, settings, link targets, expired, the Post/Page/Offer made of them)."""
+    """Source path -> (document, settings, link targets, an offer's phase, the Post/Page/Offer made of them)."""
     digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
     """id -> (object, digest) of values digested last build; reused objects keep their digest."""
     heads: dict[tuple, Any] = field(default_factory=dict)

@@ -268,7 +268,7 @@ def offers_command(source: Path, now: dt.datetime | None) -> None:
     if not site.offers:
         click.echo("no offers: add one with `sitegen new offer \"Title\"`")
     for offer in site.offers:
-        state = offer_state(offer, moment)
+        state = offer_state(offer)
         click.secho(f"{offer.slug}: {offer.title}", bold=True)
         click.echo(f"  {state}" + ("" if offer.listed else ", unlisted (reachable by link only)"))
         for channel, link in campaign_links(offer):
@@ -277,16 +277,15 @@ def offers_command(source: Path, now: dt.datetime | None) -> None:
         qr_files = [folder / name for name in OWNER_FILES if name.startswith("qr.")]
         missing = ""
         if not all(path.is_file() for path in qr_files):
-            upcoming = offer.valid_from is not None and offer.valid_from > moment
-            missing = " (the first build after it starts writes them)" if upcoming else " (`sitegen build` writes them)"
+            missing = " (the first build after it starts writes them)" if offer.phase == "upcoming" else " (`sitegen build` writes them)"
         click.echo(f"  {'qr code:':8}{', '.join(map(str, qr_files))}{missing}")
 
 
-def offer_state(offer: Offer, now: dt.datetime) -> str:
-    """'current until ...', 'starts ...', 'ended ...', for people."""
-    if offer.valid_from and offer.valid_from > now:
+def offer_state(offer: Offer) -> str:
+    """'current until ...', 'starts ...', 'ended ...', for people: the offer's phase at the build's now."""
+    if offer.phase == "upcoming":
         return f"starts {offer.valid_from.isoformat()}"
-    if offer.expired:
+    if offer.phase == "ended":
         return f"ended {offer.valid_until.isoformat()}"
     return f"current until {offer.valid_until.isoformat()}" if offer.valid_until else "current, no end date"
 

@@ -15,7 +15,7 @@ from .campaign import tagged
 from .errors import Problem, raise_if
 from .fingerprint import whole
 from .markdown import plain_text
-from .model import Audio, Item, Offer, Page, Post, Site, Taxonomy
+from .model import Audio, Item, Offer, Page, Post, Site, Taxonomy, taxonomy_title
 from .text import format_date, format_money
 
 if TYPE_CHECKING:  # feedgen and lxml are imported when a feed is rendered: most rebuilds render none
@@ -190,11 +190,7 @@ def _feed(site: Site, kind: str, slug: str, label: str, title: str, description:
 def _taxonomy_feed(site: Site, kind: str, taxonomy: Taxonomy, entries: list[FeedEntry]) -> Feed:
     term = taxonomy.term
     title = f"{term.name} · {site.config.title}"
-    description = {
-        "tag": f"New posts about {term.name} from {site.config.title}.",
-        "category": f"New posts in {term.name} from {site.config.title}.",
-        "author": f"New posts by {term.name} on {site.config.title}.",
-    }[kind]
+    description = f"New {taxonomy_title(kind, term.name, in_sentence=True)} {'on' if kind == 'author' else 'from'} {site.config.title}."
     return _feed(site, kind, term.slug, term.name, title, description, term.url, term.url, entries)
 
 

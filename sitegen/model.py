@@ -143,6 +143,15 @@ class Page(Item):
     """When it last changed in a way readers should know about, if given."""
 
 
+def offer_phase(valid_from: dt.datetime | None, valid_until: dt.datetime | None, now: dt.datetime) -> str:
+    """Where an offer stands at now: 'upcoming' before valid_from, 'ended' after valid_until, else 'current'."""
+    if valid_from is not None and valid_from > now:
+        return "upcoming"
+    if valid_until is not None and valid_until < now:
+        return "ended"
+    return "current"
+
+
 @whole(long_text=True)
 @dataclass(frozen=True)
 class Offer(Item):
@@ -170,8 +179,13 @@ class Offer(Item):
     """False: reachable by link only, not on the home page, /offers/ or feeds."""
     featured: bool = False
     """Shown first among current offers."""
-    expired: bool = False
-    """True when the build's now is past valid_until."""
+    phase: str = "current"
+    """'upcoming', 'current' or 'ended' at the build's now (offer_phase)."""
+
+    @property
+    def expired(self) -> bool:
+        """True when the build's now is past valid_until."""
+        return self.phase == "ended"
 
     @property
     def current(self) -> bool:
@@ -196,6 +210,17 @@ class Taxonomy:
     """The tag or category (a Term), or the author."""
     posts: tuple[Post, ...]
     """Its posts, newest first."""
+
+
+def taxonomy_title(kind: str, name: str, *, in_sentence: bool = False) -> str:
+    """How a topic's posts are named. Its page's title: 'Posts about Bread' (a tag), 'Bread' (a category),
+    'Posts by Ava' (an author); in_sentence, the words a sentence says: 'posts about Bread', 'posts in
+    Bread', 'posts by Ava'. A name given as Markup (a link, in a template) gives Markup."""
+    if kind == "category" and not in_sentence:
+        return name
+    preposition = {"tag": "about", "category": "in", "author": "by"}[kind]
+    # Added, not formatted: Markup + str escapes the str and stays Markup; an f-string would not.
+    return ("posts " if in_sentence else "Posts ") + preposition + " " + name
 
 
 @dataclass(frozen=True)

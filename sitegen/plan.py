@@ -20,7 +20,7 @@ from .errors import Problem, raise_if
 from .feeds import MEDIA_TYPES, Feed
 from .fingerprint import Fingerprinter, same_value, settings_digest, whole
 from .markdown import site_links_of
-from .model import Author, Item, Offer, Page, Post, Site, Taxonomy, Term
+from .model import Author, Item, Offer, Page, Post, Site, Term, taxonomy_title
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,11 @@ class Listing:
     """archive, year, tag, category or author."""
     term: Term | Author | None = None
     year: int | None = None
+
+    @property
+    def title(self) -> str:
+        """A topic's title (taxonomy_title), '' for the archive and years."""
+        return taxonomy_title(self.kind, self.term.name) if self.term is not None else ""
 
 
 @whole
@@ -253,7 +258,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         head = Head(f"{index_title} · {config.title}", f"{index_title} on {config.title}.", site.absolute(index_url), _image(site, None), feeds=site_links)
         add(Output(path_of(index_url), index_url, plural, (f"{plural}.html", "terms.html"), head=head))
         for taxonomy in taxonomies:
-            outputs += paginated(kind, taxonomy.term.url, taxonomy.posts, Listing(kind, taxonomy.term), _taxonomy_title(taxonomy))
+            outputs += paginated(kind, taxonomy.term.url, taxonomy.posts, Listing(kind, taxonomy.term), taxonomy_title(kind, taxonomy.term.name))
 
     for feed in feeds:
         for format in feed.formats:
@@ -305,14 +310,6 @@ def _links(feed: Feed) -> tuple[FeedLink, ...]:
 def _linked(head: Head, links: tuple[FeedLink, ...]) -> Head:
     """head with these autodiscovery links."""
     return dataclasses.replace(head, feeds=links)
-
-
-def _taxonomy_title(taxonomy: Taxonomy) -> str:
-    if taxonomy.kind == "author":
-        return f"Posts by {taxonomy.term.name}"
-    if taxonomy.kind == "category":
-        return taxonomy.term.name
-    return f"Posts about {taxonomy.term.name}"
 
 
 def _item_output(item: Item, kind: str, head: Head) -> Output:

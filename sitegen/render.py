@@ -21,7 +21,7 @@ from .cache import Cache, RenderRecord, prepare_cache_folder, versions_digest
 from .content import StaticFile, find_static
 from .errors import Problem, SitegenError, raise_if
 from .fingerprint import MISSING, Fingerprinter
-from .model import Site
+from .model import Site, taxonomy_title
 from .feeds import render_feed
 from .plan import Output, Plan
 from .pool import MINIMUM_PER_WORKER, counted, run_parallel
@@ -106,6 +106,7 @@ def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = 
     env.sitegen_template_folders = (site_root / TEMPLATES_DIR, theme.root / TEMPLATES_DIR)  # type: ignore[attr-defined]
     env.filters.update(rel=_rel, date=format_date, moment=format_moment, money=format_money, isodate=lambda d: d.isoformat())
     env.globals["partial"] = _partial
+    env.globals["taxonomy_title"] = taxonomy_title
     return env
 
 

@@ -17,7 +17,7 @@ from .errors import Problem, did_you_mean, raise_if
 from .fingerprint import settings_digest
 from .hours import build_hours
 from .markdown import INTERNAL_LINK, INTERNAL_SCHEME
-from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year
+from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year, offer_phase
 
 
 @dataclass(frozen=True)
@@ -54,19 +54,19 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
     made: dict[str, tuple] = {}
     for document in built:
         # Everything an item is made of: its document (the same object while the file is unchanged),
-        # the settings, where its links lead, and for offers whether they have ended.
+        # the settings, where its links lead, and for offers where they stand (upcoming, current, ended).
         linked = document.rendered.internal_links
         if INTERNAL_SCHEME in document.summary_html:  # a front matter summary can link too
             linked += tuple(m.group("target") for m in INTERNAL_LINK.finditer(document.summary_html))
         targets = tuple((t, urls.get(t)) for t in linked)
-        expired = isinstance(document.meta, OfferMeta) and bool(document.meta.valid_until and document.meta.valid_until < options.now)
+        phase = offer_phase(document.meta.valid_from, document.meta.valid_until, options.now) if isinstance(document.meta, OfferMeta) else None
         known = previous.get(document.source_path)
         if (
             known is not None
             and known[0] is document
             and known[1] == settings_key
             and known[2] == targets
-            and known[3] == expired
+            and known[3] == phase
             and known[4].url == urls[document.content_path]
             and all(url is not None for _, url in targets)
         ):
@@ -75,7 +75,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
             (posts if isinstance(item, Post) else pages if isinstance(item, Page) else offers).append(item)
             continue
         url = urls[document.content_path]
-        origin = (document.source_path, document.kind, document.digest, settings_key, targets, expired, url)
+        origin = (document.source_path, document.kind, document.digest, settings_key, targets, phase, url)
         content_html = _resolve_links(config.base_url, document, document.rendered.html, urls, skipped, content, problems)
         summary_html = _resolve_links(config.base_url, document, document.summary_html, urls, skipped, content, problems, report=False)
         common = dict(
@@ -101,9 +101,9 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
             item = Page(**common, menu=meta.menu, updated=meta.updated)
             pages.append(item)
         else:
-            item = _offer(meta, common, expired)
+            item = _offer(meta, common, phase)
             offers.append(item)
-        made[document.source_path] = (document, settings_key, targets, expired, item)
+        made[document.source_path] = (document, settings_key, targets, phase, item)
     if cache is not None:
         cache.items = made
 
@@ -175,7 +175,7 @@ def _is_built(document: Document, options: BuildOptions) -> bool:
         return False
     if isinstance(meta, PostMeta) and meta.date > options.now and not options.future:
         return False
-    if isinstance(meta, OfferMeta) and meta.valid_from and meta.valid_from > options.now and not options.future:
+    if isinstance(meta, OfferMeta) and offer_phase(meta.valid_from, meta.valid_until, options.now) == "upcoming" and not options.future:
         return False
     return True
 
@@ -315,7 +315,7 @@ def _unique_terms(names: tuple[str, ...], pattern: str) -> tuple[Term, ...]:
     return tuple(seen.values())
 
 
-def _offer(meta: OfferMeta, common: dict, expired: bool) -> Offer:
+def _offer(meta: OfferMeta, common: dict, phase: str) -> Offer:
     return Offer(
         **common,
         price=meta.price,
@@ -329,7 +329,7 @@ def _offer(meta: OfferMeta, common: dict, expired: bool) -> Offer:
         terms=meta.terms,
         listed=meta.listed,
         featured=meta.featured,
-        expired=expired,
+        phase=phase,
     )
 
 
