@@ -451,26 +451,23 @@ class Pelican:
 
 
 def stock_markdown_configs() -> dict[str, dict]:
-    """sitegen's Markdown extension settings, minus its own Pygments formatter class (for Pelican and the floor)."""
+    """sitegen's Markdown extension settings (for Pelican and the floor); its Pygments formatter is
+    added by each sitegen converter, so these keep codehilite's stock one."""
     from sitegen.markdown import EXTENSION_CONFIGS
 
-    return {name: {key: value for key, value in config.items() if key != "pygments_formatter"} for name, config in EXTENSION_CONFIGS.items()}
+    return {name: dict(config) for name, config in EXTENSION_CONFIGS.items()}
 
 
 def floor_child(posts_folder: Path) -> None:
     """In a fresh process: convert every post body with sitegen's extensions and settings; print JSON.
 
-    Python-Markdown alone, as it comes: codehilite keeps its stock Pygments formatter and lexer
-    lookup, and the stock inline processor and block parser. sitegen's speed-ups (its formatter
-    subclass, its lexer memo, its screened processors) are sitegen's, not the floor's.
+    Python-Markdown alone, as it comes: codehilite keeps its stock Pygments formatter, and the
+    stock inline processor and block parser. sitegen's speed-ups (its formatter subclass, its
+    screened processors) belong to its own Markdown instances, not the floor's.
     """
     import markdown
-    import pygments.lexers
-    from markdown.extensions import codehilite
 
     from sitegen.markdown import EXTENSIONS
-
-    codehilite.get_lexer_by_name = pygments.lexers.get_lexer_by_name  # importing sitegen.markdown swapped it
 
     configs = stock_markdown_configs()
     bodies = [split_front_matter(p.read_text(encoding="utf-8"))[1] for p in sorted(posts_folder.glob("*.md"))]

@@ -7,6 +7,7 @@ import html
 import importlib
 import posixpath
 import re
+import types
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -14,7 +15,8 @@ import markdown as python_markdown
 from markdown import util as markdown_util
 from markdown.blockparser import BlockParser
 from markdown.extensions import Extension
-from markdown.extensions import codehilite
+from markdown.extensions.codehilite import CodeHilite, HiliteTreeprocessor
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from pygments.formatters.html import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -31,10 +33,14 @@ class _HtmlFormatter(HtmlFormatter):
     """Pygments' HTML formatter, with its table of CSS classes built once per style, not once per code block.
 
     codehilite makes a formatter for every code block, and building that table was 8% of a
-    post's Markdown time. The table depends on the style and the class prefix alone, and is only read.
+    post's Markdown time. The table depends on the style and the class prefix alone, and is only
+    read. `tables` holds them: one dict per MarkdownRenderer, which codehilite hands to each
+    formatter it makes (its pygments_formatter setting takes any callable).
     """
 
-    _tables: dict[tuple, tuple[dict, dict]] = {}
+    def __init__(self, *, tables: dict[tuple, tuple[dict, dict]], **options) -> None:
+        self._tables = tables  # before HtmlFormatter.__init__, which builds the table
+        super().__init__(**options)
 
     def _create_stylesheet(self) -> None:
         key = (self.style, self.classprefix)
@@ -46,17 +52,46 @@ class _HtmlFormatter(HtmlFormatter):
 
 @functools.cache
 def _lexer_class(alias: str) -> type:
+    """The Pygments lexer class for a language name (a pure lookup in Pygments' fixed table)."""
     return type(get_lexer_by_name(alias))
 
 
 def _lexer_by_name(alias: str, **options):
     """Pygments' get_lexer_by_name, finding each language's lexer class once: Pygments scans the
-    aliases of its 600 lexers for every code block (30 microseconds each)."""
+    aliases of its 600 lexers for every code block (40-120 microseconds each)."""
     return _lexer_class(alias)(**options)
 
 
-# codehilite looks the function up in its module for each code block. Same lexers, same output.
-codehilite.get_lexer_by_name = _lexer_by_name
+def _rebound(function: types.FunctionType, **names: object) -> types.FunctionType:
+    """A copy of a module's function that finds `names` in place of the module's globals of those
+    names. The function itself, its module and every other caller are left as they are."""
+    unknown = set(names) - set(function.__code__.co_names)
+    if unknown:
+        raise LookupError(f"{function.__qualname__} no longer looks up {sorted(unknown)}")
+    copy = types.FunctionType(function.__code__, {**function.__globals__, **names}, function.__name__, function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    return copy
+
+
+try:
+    class _CodeHilite(CodeHilite):
+        """codehilite's highlighter, with each language's lexer found once (_lexer_by_name)."""
+
+        hilite = _rebound(CodeHilite.hilite, get_lexer_by_name=_lexer_by_name)
+
+    class _FencedBlockPreprocessor(FencedBlockPreprocessor):
+        """fenced_code's preprocessor, highlighting with _CodeHilite."""
+
+        run = _rebound(FencedBlockPreprocessor.run, CodeHilite=_CodeHilite)
+
+    class _HiliteTreeprocessor(HiliteTreeprocessor):
+        """codehilite's processor for indented code blocks, highlighting with _CodeHilite."""
+
+        run = _rebound(HiliteTreeprocessor.run, CodeHilite=_CodeHilite)
+
+    _CAN_MEMOIZE_LEXERS = True
+except LookupError:  # a future Python-Markdown that finds its highlighter otherwise: the stock processors are used
+    _CAN_MEMOIZE_LEXERS = False
 
 
 # What the text must contain for each of Python-Markdown's inline patterns to match, by the
@@ -177,7 +212,7 @@ class _ScreenedBlockParser(BlockParser):
 
 EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "def_list", "abbr", "sane_lists", "codehilite", "toc")
 EXTENSION_CONFIGS = {
-    "codehilite": {"css_class": "highlight", "guess_lang": False, "pygments_formatter": _HtmlFormatter},
+    "codehilite": {"css_class": "highlight", "guess_lang": False},
     "toc": {"permalink": "#", "permalink_title": "Link to this section"},
     "footnotes": {"BACKLINK_TITLE": "Back to the text"},
 }
@@ -225,21 +260,58 @@ class _InternalLinks(Treeprocessor):
 class _InternalLinkExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's hook
         md.treeprocessors.register(_InternalLinks(md), "sitegen_internal_links", 1)
+
+
+class _ScreenedMarkdown(python_markdown.Markdown):
+    """Python-Markdown with the screened block parser and inline processor, and code blocks that find
+    their lexer once, in this instance only.
+
+    build_parser() is Python-Markdown's hook for a parser "made up of a different combination of
+    processors" (its docstring). It runs before extensions register theirs, so they register on
+    the screened parser and around the screened inline processor. No class or module of the
+    markdown package is changed: other Markdown instances in the process stay stock.
+    """
+
+    def registerExtensions(self, extensions, configs):  # noqa: N802 - Python-Markdown's method
+        super().registerExtensions(extensions, configs)
+        if _CAN_MEMOIZE_LEXERS:
+            # Same names and priorities as fenced_code's and codehilite's own, which these replace.
+            if "fenced_code_block" in self.preprocessors and type(self.preprocessors["fenced_code_block"]) is FencedBlockPreprocessor:
+                self.preprocessors.register(_FencedBlockPreprocessor(self, self.preprocessors["fenced_code_block"].config), "fenced_code_block", 25)
+            if "hilite" in self.treeprocessors and type(self.treeprocessors["hilite"]) is HiliteTreeprocessor:
+                hiliter = _HiliteTreeprocessor(self)
+                hiliter.config = self.treeprocessors["hilite"].config
+                self.treeprocessors.register(hiliter, "hilite", 30)
+        return self
+
+    def build_parser(self) -> python_markdown.Markdown:  # noqa: D102 - Python-Markdown's hook
+        super().build_parser()
+        if type(self.parser) is BlockParser:
+            stock, self.parser = self.parser, _ScreenedBlockParser(self)
+            self.parser.blockprocessors = stock.blockprocessors
+            for processor in stock.blockprocessors:
+                processor.parser = self.parser  # each processor hands nested blocks back to its parser
         if _CAN_SCREEN:
             # Same name and priority as Python-Markdown's own, which this replaces.
-            md.treeprocessors.register(_ScreenedInlineProcessor(md), "inline", 20)
-        if type(md.parser) is BlockParser:
-            md.parser.__class__ = _ScreenedBlockParser  # the parser extensions registered their processors on
+            self.treeprocessors.register(_ScreenedInlineProcessor(self), "inline", 20)
+        return self
 
 
 class MarkdownRenderer:
-    """A configured Python-Markdown converter; one per build (it is not thread-safe)."""
+    """A configured Python-Markdown converter; one per build (it is not thread-safe).
 
-    def __init__(self) -> None:
+    screened=False gives Python-Markdown's stock block parser and inline processor, with the same
+    extensions and settings: the tests compare the two.
+    """
+
+    def __init__(self, *, screened: bool = True) -> None:
+        configs = {name: dict(config) for name, config in EXTENSION_CONFIGS.items()}
+        configs["codehilite"]["pygments_formatter"] = functools.partial(_HtmlFormatter, tables={})
         # Built from their modules, not by name: a name makes Python-Markdown scan every installed
         # package's entry points first (importing importlib.metadata), a tenth of a small rebuild.
-        extensions = [importlib.import_module(f"markdown.extensions.{name}").makeExtension(**EXTENSION_CONFIGS.get(name, {})) for name in EXTENSIONS]
-        self._md = python_markdown.Markdown(extensions=[*extensions, _InternalLinkExtension()], output_format="html")
+        extensions = [importlib.import_module(f"markdown.extensions.{name}").makeExtension(**configs.get(name, {})) for name in EXTENSIONS]
+        converter = _ScreenedMarkdown if screened else python_markdown.Markdown
+        self._md = converter(extensions=[*extensions, _InternalLinkExtension()], output_format="html")
         self._links: _InternalLinks = self._md.treeprocessors["sitegen_internal_links"]
 
     def render(self, text: str, base_dir: str) -> Rendered:
