@@ -60,17 +60,18 @@ def load_site(
     cache: Cache | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
+    wall_clock_ns: int | None = None,
 ) -> tuple[Site, Plan]:
     """Read, check and plan a site without rendering or writing anything."""
-    site, plan, _, _ = _load(root, options, base_url, cache, progress, jobs)
+    site, plan, _, _ = _load(root, options, base_url, cache, progress, jobs, wall_clock_ns)
     return site, plan
 
 
-def _load(root, options, base_url, cache, progress, jobs) -> tuple[Site, Plan, Theme, tuple[Problem, ...]]:
+def _load(root, options, base_url, cache, progress, jobs, wall_clock_ns) -> tuple[Site, Plan, Theme, tuple[Problem, ...]]:
     """load_site(), the theme it resolved, which rendering needs too, and the warnings of the content."""
     config = load_config(root, base_url=base_url, cache=cache)
     theme = load_theme(root, config.theme)
-    content = read_content(root, config, cache, progress, jobs)
+    content = read_content(root, config, cache, progress, jobs, wall_clock_ns)
     site = build_site(content, config, options, cache)
     plan = plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files), cache)
     check_links(site, plan, content)
@@ -88,15 +89,17 @@ def build(
     cache: Cache | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
+    wall_clock_ns: int | None = None,
 ) -> BuildResult:
     """Build the site at root into output_dir (default root/output); raises SitegenError before writing anything.
 
-    A cache from an earlier build makes this one faster and changes nothing in what it writes.
+    A cache from an earlier build makes this one faster and changes nothing in what it writes;
+    wall_clock_ns (time.time_ns() as the build starts) lets it trust the status of settled files (read_content).
     """
     root = Path(root)
     output_dir = Path(output_dir) if output_dir is not None else root / OUTPUT_DIR
     options = BuildOptions(now=now, drafts=drafts, future=future)
-    site, plan, theme, warnings = _load(root, options, base_url, cache, progress, jobs)
+    site, plan, theme, warnings = _load(root, options, base_url, cache, progress, jobs, wall_clock_ns)
     key = (root.resolve(), theme.root.resolve(), template_files(root, theme))
     env = cache.environments.get(key) if cache is not None else None
     if env is None:

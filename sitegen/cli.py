@@ -119,7 +119,8 @@ def build_command(
     progress = _Progress()
     try:
         result = build(
-            source, output, now=_build_time(config, now), drafts=drafts, future=future, base_url=base_url, cache=cache, progress=progress, jobs=jobs
+            source, output, now=_build_time(config, now), drafts=drafts, future=future, base_url=base_url, cache=cache, progress=progress, jobs=jobs,
+            wall_clock_ns=time.time_ns(),
         )
     finally:
         progress.close()

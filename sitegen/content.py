@@ -7,7 +7,6 @@ import functools
 import hashlib
 import os
 import re
-import time
 import unicodedata
 from dataclasses import dataclass
 from collections.abc import Callable
@@ -277,16 +276,19 @@ def read_content(
     cache: Cache | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
+    wall_clock_ns: int | None = None,
 ) -> Content:
     """Read every content file under root/content; problems are collected in Content.problems.
 
     With a cache, a file whose bytes did not change is not parsed again; with jobs > 1, the files
-    that must be parsed are parsed across processes (same result).
+    that must be parsed are parsed across processes (same result). wall_clock_ns is the time now
+    on the clock file times use (time.time_ns(), read by the command): the cache trusts the status
+    of files older than that by 2 s to tell their changes, so later builds need not hash them.
+    Without it, no file's status is trusted.
     """
     content_root = root / CONTENT_DIR
     known = cache.documents if cache is not None else {}
     stats = cache.stats if cache is not None else {}
-    started = time.time_ns()
     found = []  # (source_path, kind, path on disk, content hash or None, status), in a stable order
     for folder, kind in KINDS.items():
         for relative in _markdown_files(content_root / folder):
@@ -325,7 +327,7 @@ def read_content(
             digest, result = fresh[source_path]
         else:
             result = known[key_of(source_path, kind, digest)]
-        if status.st_ctime_ns < started - _SETTLED_NS:
+        if wall_clock_ns is not None and status.st_ctime_ns < wall_clock_ns - _SETTLED_NS:
             fresh_stats[source_path] = (_signature(status), digest)
         seen[key_of(source_path, kind, digest)] = result
         if isinstance(result, SitegenError):

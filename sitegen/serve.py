@@ -163,7 +163,8 @@ class DevServer:
         try:
             # Its own base_url: so the build writes no owner files (those carry the site's real addresses).
             result = build(
-                self.root, self.output_dir, now=self.clock(), drafts=self.drafts, future=self.future, base_url=self.url, cache=self.cache
+                self.root, self.output_dir, now=self.clock(), drafts=self.drafts, future=self.future, base_url=self.url, cache=self.cache,
+                wall_clock_ns=time.time_ns(),
             )
         except SitegenError as error:
             problems = error.problems
