@@ -105,7 +105,7 @@ def cache_versions() -> dict[str, str]:
     import pydantic
     import pygments
 
-    from . import __version__
+    from .version import __version__
 
     # The versions of the code that runs, from the modules themselves: asking importlib.metadata
     # scans every installed package's metadata (7 ms, and 18 ms to import it), so it is only the

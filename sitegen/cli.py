@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 
-from . import __version__
 from .build import build, load_site, offers_private_dir
 from .cache import CACHE_DIR, load_cache, save_cache
 from .campaign import OWNER_FILES, campaign_links
@@ -28,6 +27,7 @@ from .model import Offer
 from .ping import ping_hub, read_pending, write_pending
 from .site import BuildOptions
 from .scaffold import new_item, write_scaffold
+from .version import __version__
 
 
 class ExitStatus(enum.IntEnum):

@@ -16,7 +16,6 @@ import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from . import __version__
 from .cache import Cache, RenderRecord, prepare_cache_folder, versions_digest
 from .content import StaticFile, find_static
 from .errors import Problem, SitegenError, raise_if
@@ -26,6 +25,7 @@ from .feeds import render_feed
 from .plan import Output, Plan
 from .pool import MINIMUM_PER_WORKER, counted, run_parallel
 from .text import format_date, format_moment, format_money
+from .version import __version__
 
 TEMPLATES_DIR = "templates"
 THEME_PREFIX = "!theme"
