@@ -12,6 +12,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "sitegen"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
@@ -173,28 +175,12 @@ def print_or_exit_problems(modules: dict[str, ast.Module]) -> list[str]:
 MODULES = read_package(PACKAGE)
 
 
-def test_every_module_is_placed_in_one_layer():
-    assert placement_problems(MODULES) == []
+CHECKS = (placement_problems, layer_problems, root_import_problems, clock_problems, environment_problems, print_or_exit_problems)
 
 
-def test_imports_run_one_way():
-    assert layer_problems(MODULES) == []
-
-
-def test_nothing_inside_imports_the_package_root():
-    assert root_import_problems(MODULES) == []
-
-
-def test_no_clock_inside_the_pipeline():
-    assert clock_problems(MODULES) == []
-
-
-def test_no_environment_inside_the_library():
-    assert environment_problems(MODULES) == []
-
-
-def test_only_the_cli_prints_or_exits():
-    assert print_or_exit_problems(MODULES) == []
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+def test_the_package_passes(check):
+    assert check(MODULES) == []
 
 
 # --- each check fires on a broken copy ---------------------------------------------------------
