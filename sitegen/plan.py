@@ -19,7 +19,6 @@ from .content import Content, StaticFile, is_site_path
 from .errors import Problem, raise_if
 from .feeds import MEDIA_TYPES, Feed
 from .fingerprint import Fingerprinter, same_value, settings_digest, whole
-from .markdown import site_links_of
 from .model import Author, Item, Offer, Page, Post, Site, Term, taxonomy_title
 
 

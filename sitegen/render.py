@@ -21,7 +21,7 @@ from .content import StaticFile, find_static
 from .errors import Problem, SitegenError, raise_if
 from .fingerprint import MISSING, Fingerprinter
 from .model import Site, taxonomy_title
-from .feeds import render_feed
+from .formats import render_feed
 from .plan import Output, Plan
 from .pool import MINIMUM_PER_WORKER, counted, run_parallel
 from .text import format_date, format_moment, format_money

@@ -23,13 +23,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # The memo most steps take (stores and loads; knows no step's fields).
     ("cache",),
     # The pipeline, left to right: settings, reading, the model, the site, feeds, the plan,
-    # rendering, writing. (DESIGN.md's meta, formats, head and theme, once they exist, go with
-    # content, feeds, plan and render.)
+    # rendering, writing. (DESIGN.md's meta, head and theme, once they exist, go with content,
+    # plan and render.)
     ("config", "hours"),
     ("markdown", "content"),
     ("model", "campaign"),
     ("site",),
     ("feeds",),
+    ("formats",),
     ("plan",),
     ("render",),
     # ping keeps the list of feeds to announce, which build() adds to; its HTTP call is the CLI's.
