@@ -20,7 +20,7 @@ from .build import build, load_site, offers_private_dir
 from .cache import CACHE_DIR, load_cache, save_cache
 from .campaign import OWNER_FILES, campaign_links
 from .config import CONFIG_FILE, Settings, load_config
-from .content import slugify
+from .meta import slugify
 from .errors import Problem, SitegenError
 from .pool import default_jobs
 from .model import Offer

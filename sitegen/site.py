@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from .cache import Cache
 from .config import CONFIG_FILE, PLACEHOLDER_TEXTS, Settings
-from .content import Content, Document, PageMeta, PostMeta, OfferMeta, slugify
+from .content import Content, Document
+from .meta import OfferMeta, PageMeta, PostMeta, slugify
 from .errors import Problem, did_you_mean, raise_if
 from .fingerprint import settings_digest
 from .hours import build_hours

@@ -23,10 +23,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # The memo most steps take (stores and loads; knows no step's fields).
     ("cache",),
     # The pipeline, left to right: settings, reading, the model, the site, feeds, the plan,
-    # rendering, writing. (DESIGN.md's meta, head and theme, once they exist, go with content,
-    # plan and render.)
+    # rendering, writing. (DESIGN.md's head and theme, once they exist, go with plan and render.)
     ("config", "hours"),
-    ("markdown", "content"),
+    ("markdown", "meta", "content"),
     ("model", "campaign"),
     ("site",),
     ("feeds",),

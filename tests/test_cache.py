@@ -198,7 +198,7 @@ from pathlib import Path
 from sitegen.build import build
 from sitegen.cache import load_cache, save_cache
 from sitegen.config import Settings
-from sitegen.content import SCHEMAS
+from sitegen.meta import SCHEMAS
 
 root = Path(sys.argv[1])
 cache, _ = load_cache(root / ".sitegen-cache")

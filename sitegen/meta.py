@@ -1,0 +1,476 @@
+"""Front matter -> typed meta: the schemas of posts, pages and offers, YAML read with plain-words
+errors, validation against the settings, and the small parsers it uses (dates, slugs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from .config import ZONE_ABBREVIATIONS, Settings, Strict, problems_from_validation
+from .errors import Problem, SitegenError, did_you_mean
+
+# ---------------------------------------------------------------------------------
+# Front matter schemas
+# ---------------------------------------------------------------------------------
+
+
+class Meta(Strict):
+    title: str = Field(min_length=1)
+    """The title (required)."""
+    summary: str | None = None
+    """A one or two sentence summary (Markdown); else the text before <!-- more -->, else the first paragraph."""
+    slug: str | None = None
+    """The last part of the URL; default: the file name without a date prefix."""
+    image: str | None = None
+    """A picture for social previews and feeds: a site URL (/static/...) or an absolute URL."""
+    template: str | None = None
+    """A template to render this item with, instead of the default for its kind."""
+    draft: bool = False
+    """Never built unless `sitegen build --drafts`."""
+    extra: dict[str, Any] = {}
+    """Anything else; templates receive it untouched as item.extra."""
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_slug(value)
+        return value
+
+    @field_validator("date", "updated", "valid_from", "valid_until", mode="before", check_fields=False)
+    @classmethod
+    def _datetime(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        end_of_day = info.field_name == "valid_until"
+        return parse_datetime(value, info.context["tz"], end_of_day=end_of_day)
+
+
+class Audio(Strict):
+    """A podcast episode's media file."""
+
+    url: str
+    """The file: a site URL (/static/ep1.mp3) or an absolute URL."""
+    length: int = Field(ge=0)
+    """Its size in bytes."""
+    type: str = "audio/mpeg"
+    """Its media type."""
+    duration: str | None = None
+    """Its duration, HH:MM:SS."""
+
+
+class PostMeta(Meta):
+    """A post's front matter."""
+
+    date: dt.datetime
+    """When it was published (required); in the site's zone unless the value has one."""
+    updated: dt.datetime | None = None
+    """When it last changed in a way readers should know about."""
+    tags: tuple[str, ...] = ()
+    """Topics; each gets an archive page and feeds."""
+    categories: tuple[str, ...] = ()
+    """Sections (`category: News` or `categories: [News, Recipes]`)."""
+    author: str | None = None
+    """A key into [authors] in sitegen.toml, or just a name."""
+    id: str | None = None
+    """The feed entry id; default: derived once from the first date and slug."""
+    audio: Audio | None = None
+    """A podcast episode attached to the post."""
+    offer: str | None = None
+    """The slug of an offer this post promotes."""
+
+    @field_validator("tags", "categories", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class PageMeta(Meta):
+    """A page's front matter."""
+
+    menu: int | None = None
+    """Position in the site navigation (1 first); leave out to keep the page out of it."""
+    updated: dt.datetime | None = None
+    """When the page last changed in a way readers should know about."""
+
+
+class Cta(Strict):
+    """An offer's one call to action."""
+
+    label: str = Field(min_length=1)
+    """The button text ("Order now")."""
+    url: str = Field(min_length=1)
+    """Where the button goes: an https:// address (a shop, a payment page), or a mailto: or tel: link ("Call to order")."""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+        if re.match(r"https://[^/\s]+", value, re.I) or (scheme in ("mailto", "tel") and value.split(":", 1)[1].strip()):
+            return value
+        if scheme == "http":
+            suggestion = " (did you mean " + repr("https" + value[4:]) + "?)"
+        elif not scheme and re.match(r"[\w-]+(\.[\w-]+)+(/|$)", value):
+            suggestion = f" (did you mean 'https://{value}'?)"
+        else:
+            suggestion = ""
+        raise ValueError(
+            f"expected an https:// address (customers' order and payment links must be secure), "
+            f"or a mailto: or tel: link, got {value!r}{suggestion}"
+        )
+
+
+class OfferMeta(Meta):
+    """An offer's front matter."""
+
+    price: float | None = Field(default=None, ge=0)
+    """The offer price."""
+    currency: str = "USD"
+    """ISO 4217 currency code of the prices."""
+    was: float | None = Field(default=None, ge=0)
+    """The former price, shown struck through."""
+    cta: Cta
+    """The one call to action: {label, url} (required)."""
+    valid_from: dt.datetime | None = None
+    """The offer's page is built from this time on (date-only: the start of that day)."""
+    valid_until: dt.datetime | None = None
+    """After this time the page says the offer has ended (date-only: the end of that day)."""
+    code: str | None = None
+    """A coupon code, shown so it is easy to copy."""
+    terms: str | None = None
+    """The fine print."""
+    listed: bool = True
+    """False: reachable by link only, not on the home page, /offers/ or feeds."""
+    featured: bool = False
+    """Shown first among current offers."""
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"expected a three-letter ISO 4217 code like 'USD', got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "OfferMeta":
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError(
+                f"valid_until {self.valid_until:%Y-%m-%d %H:%M} is before valid_from {self.valid_from:%Y-%m-%d %H:%M}"
+            )
+        return self
+
+
+SCHEMAS: dict[str, type[Meta]] = {"post": PostMeta, "page": PageMeta, "offer": OfferMeta}
+
+# Keys written for Jekyll, Hugo or Pelican, and the key they mean here.
+ALIASES = {"category": "categories", "lastmod": "updated", "modified": "updated", "description": "summary"}
+
+
+# ---------------------------------------------------------------------------------
+# Front matter
+# ---------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
+
+
+def split_front_matter(text: str, source_path: str) -> tuple[str, str, int]:
+    """Split '---' front matter from the body; returns (front, body, line the body starts on)."""
+    if not text.startswith("---"):
+        raise SitegenError(
+            [Problem(source_path, line=1, message="expected front matter between '---' lines at the top of the file (at least a title)")]
+        )
+    first = text.find("\n") + 1
+    match = _FENCE.search(text, first)
+    if not first or match is None:
+        raise SitegenError([Problem(source_path, line=1, message="front matter starts with '---' but has no closing '---' line")])
+    front = text[first : match.start()]
+    body_start = match.end() + 1
+    return front, text[body_start:], text.count("\n", 0, body_start) + 1
+
+
+@functools.cache
+def _loaders() -> tuple[type, type]:
+    """(fast, exact) YAML loaders: safe YAML that leaves timestamps as text, so every date is parsed
+    one way, with the site's zone. PyYAML is imported here, at the first front matter that must be
+    parsed: a rebuild whose front matter is unchanged does without it (10 ms).
+
+    The fast one runs on libyaml when PyYAML has it (10x faster); its error messages differ, so
+    errors are read again by the exact one, in PyYAML's own words.
+    """
+    import yaml
+
+    resolvers = {
+        first: [(tag, regexp) for tag, regexp in found if tag != "tag:yaml.org,2002:timestamp"]
+        for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    exact = type("_Loader", (yaml.SafeLoader,), {"yaml_implicit_resolvers": resolvers})
+    fast = type("_FastLoader", (getattr(yaml, "CSafeLoader", exact),), {"yaml_implicit_resolvers": resolvers})
+    return fast, exact
+
+
+def parse_yaml(front: str, source_path: str) -> tuple[dict, dict[str, int]]:
+    """Parse front matter YAML into a dict and the 1-based file line of each top-level key."""
+    import yaml
+
+    fast, exact = _loaders()
+    try:
+        data, node = _load_yaml(fast, front)
+    except yaml.YAMLError:
+        try:
+            data, node = _load_yaml(exact, front)  # the same error, in PyYAML's own words
+        except yaml.YAMLError as error:
+            raise SitegenError(yaml_problems(front, error, source_path)) from None
+    if not isinstance(data, dict):
+        raise SitegenError([Problem(source_path, line=2, message=f"expected front matter of 'key: value' lines, got {type(data).__name__}")])
+    key_lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    return data, key_lines
+
+
+_MAX_YAML_PROBLEMS = 20
+"""Fixable mistakes reported per file: each is fixed in memory to look for the next one."""
+
+
+def yaml_problems(front: str, error: Exception, source_path: str) -> list[Problem]:
+    """Plain problems for a YAML error in front matter, with the fixed line where the mistake is a common one.
+
+    A line the explanation can fix is fixed in memory and the front matter read again, so one build
+    names every such line, and the first mistake it cannot fix.
+    """
+    import yaml
+
+    exact = _loaders()[1]
+    problems = []
+    while len(problems) < _MAX_YAML_PROBLEMS:
+        problem, fixed = _explain_yaml_error(front, error, source_path)
+        problems.append(problem)
+        if fixed is None:
+            break
+        try:
+            _load_yaml(exact, fixed)
+            break
+        except yaml.YAMLError as next_error:
+            mark, next_mark = getattr(error, "problem_mark", None), getattr(next_error, "problem_mark", None)
+            if mark is None or next_mark is None or next_mark.line <= mark.line:
+                break  # the fix did not get past the line: what follows would only confuse
+            front, error = fixed, next_error
+    return problems
+
+
+# A `key: value` line of a block mapping (or of a list item), with the value as written.
+_KEY_VALUE = re.compile(r"^(?P<indent> *(?:- +)?)(?P<key>[^\s:#'\"\[\]{},&*!|>%@`-][^:#]*?):[ ]+(?P<value>\S.*?)\s*$")
+
+
+def _explain_yaml_error(front: str, error: Exception, source_path: str) -> tuple[Problem, str | None]:
+    """A problem for one YAML error, and the front matter with the line fixed when there is a checked fix."""
+    mark = getattr(error, "problem_mark", None)
+    parser_says = getattr(error, "problem", None) or str(error)
+    if mark is None:
+        return Problem(source_path, message=f"invalid YAML in front matter: {parser_says}"), None
+    lines = front.split("\n")
+    text = lines[mark.line] if mark.line < len(lines) else ""
+    line = mark.line + 2  # +1 for 1-based, +1 for the opening '---'
+    if "\t" in text:
+        indent = text[: len(text) - len(text.lstrip())]
+        where = "for indenting" if "\t" in indent else f"after '{text.split(chr(9), 1)[0].strip()}'"
+        return Problem(source_path, line, message=f"a tab is used {where}; YAML needs spaces. Replace the tab with spaces."), None
+    found = _KEY_VALUE.match(text)
+    following = next((later for later in lines[mark.line + 1 :] if later.strip()), "")
+    if found and not _indent_of(following) > _indent_of(text):  # a value going on to the next lines is left alone
+        indent, key, value = found.group("indent", "key", "value")
+        value, comment = _split_comment(value)
+        intended, why = _intended_value(value)
+        if why is not None:
+            fixed_value = _quoted(intended)
+            if _parses_to(f"{key}: {fixed_value}", key, intended):
+                fixed_line = f"{indent}{key}: {fixed_value}" + (f" {comment}" if comment else "")
+                message = f"the value of '{key}' {why}:\n    {fixed_line.strip()}"
+                fixed = "\n".join([*lines[: mark.line], fixed_line, *lines[mark.line + 1 :]])
+                return Problem(source_path, line, message=message), fixed
+    return Problem(source_path, line, message=f"invalid YAML in front matter: {parser_says}"), None
+
+
+def _indent_of(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _split_comment(value: str) -> tuple[str, str]:
+    """(value, '# comment') of an unquoted value; a quoted one is kept whole (its ' #' may be text)."""
+    if value[0] in "'\"" or " #" not in value:
+        return value, ""
+    value, comment = value.split(" #", 1)
+    return value.rstrip(), "#" + comment
+
+
+def _intended_value(value: str) -> tuple[str, str | None]:
+    """The text the author meant, and why YAML does not read it so and what to do (None: no common mistake seen)."""
+    if value[0] in "'\"":
+        quote = value[0]
+        if len(value) > 1 and value.endswith(quote):
+            quotes, inside = ("single quotes", "an apostrophe") if quote == "'" else ("double quotes", "a double quote")
+            return value[1:-1], f"is in {quotes} and has {inside} inside too, which ends the value early. Write it as"
+        return value, "starts with a quote but does not end with one. Quote the whole value"
+    if ": " in value or value.endswith(":"):
+        return value, "contains ': ', which YAML reads as a new key. Put the value in quotes"
+    if value[0] in "@`":
+        return value, f"starts with '{value[0]}', which YAML does not allow there. Put the value in quotes"
+    return value, None
+
+
+def _quoted(text: str) -> str:
+    """text as a YAML scalar: double quotes unless it needs escapes there, else single quotes."""
+    if '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parses_to(line: str, key: str, intended: str) -> bool:
+    """Whether a fixed `key: value` line reads as {key: intended}: only a checked fix is offered."""
+    import yaml
+
+    try:
+        data, _ = _load_yaml(_loaders()[1], line)
+    except yaml.YAMLError:
+        return False
+    return data == {key: intended}
+
+
+def _load_yaml(loader_class: type, front: str) -> tuple[Any, Any]:
+    """(data, root node) of one YAML document."""
+    loader = loader_class(front)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else {}), node
+    finally:
+        loader.dispose()
+
+
+def validate_meta(raw: dict, key_lines: dict[str, int], source_path: str, kind: str, config: Settings) -> Meta:
+    """Front matter dict -> typed meta, with Jekyll/Hugo aliases; problems name the line and field."""
+    schema = SCHEMAS[kind]
+    problems = []
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        key = str(key)
+        if key == "published":  # Jekyll: published: false means a draft
+            if not isinstance(value, bool):
+                problems.append(Problem(source_path, key_lines.get(key), key, f"expected true or false, got {value!r}"))
+            else:
+                data["draft"] = data.get("draft", False) or not value
+            continue
+        canonical = ALIASES.get(key, key)
+        if canonical not in schema.model_fields:
+            hint = did_you_mean(key, [*schema.model_fields, *(a for a, c in ALIASES.items() if c in schema.model_fields)])
+            problems.append(
+                Problem(source_path, key_lines.get(key), None, f"unknown field '{key}'", hint or "put your own fields under 'extra:'")
+            )
+            continue
+        if canonical in data:
+            problems.append(Problem(source_path, key_lines.get(key), key, f"'{key}' repeats a field given already; use one of them"))
+            continue
+        data[canonical] = value
+    try:
+        meta = schema.model_validate(data, context={"tz": config.tz})
+    except ValidationError as error:
+        reverse = {canonical: alias for alias, canonical in ALIASES.items()}
+
+        def line_of(loc: tuple) -> int | None:
+            key = str(loc[0]) if loc else ""
+            return key_lines.get(key) or key_lines.get(reverse.get(key, "")) or 1
+
+        problems.extend(problems_from_validation(error, schema, source_path, line_of))
+        meta = None
+    if problems:
+        raise SitegenError(problems)
+    return meta
+
+
+# ---------------------------------------------------------------------------------
+# Small parsers
+# ---------------------------------------------------------------------------------
+
+_DATE_FORMATS = "YYYY-MM-DD, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM:SS+01:00"
+
+
+def parse_datetime(value: Any, tz: dt.tzinfo, *, end_of_day: bool = False) -> dt.datetime:
+    """A front matter date or datetime, zone-aware (the site's zone unless it has one)."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime.combine(value, dt.time.max.replace(microsecond=0) if end_of_day else dt.time())
+    elif isinstance(value, str):
+        text = value.strip()
+        zone = _ZONE_SUFFIX.search(text)
+        if zone and zone.group(1).upper() in ("UTC", "GMT"):
+            text = text[: zone.start()].rstrip() + "+00:00"
+        elif zone and zone.group(1).upper() in ZONE_ABBREVIATIONS:
+            raise ValueError(_zone_in_date_message(text, zone))
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                day = dt.date.fromisoformat(text)
+                parsed = dt.datetime.combine(day, dt.time.max.replace(microsecond=0) if end_of_day else dt.time())
+            else:
+                parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"expected a date like {_DATE_FORMATS}, got {value!r}") from None
+    else:
+        raise ValueError(f"expected a date like {_DATE_FORMATS}, got {value!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+_ZONE_SUFFIX = re.compile(r"(?<=\d)\s*([A-Za-z]{2,4}(?:\d[A-Za-z]{3})?)$")
+
+
+def _zone_in_date_message(text: str, zone: re.Match) -> str:
+    abbreviation = zone.group(1).upper()
+    place, offset = ZONE_ABBREVIATIONS[abbreviation]
+    bare = text[: zone.start()].rstrip()
+    instead = f"write the offset instead ('{bare}{offset}') or leave it out" if offset and re.search(r"\d:\d\d$", bare) else "leave it out"
+    return (
+        f"the time zone abbreviation '{zone.group(1)}' in {text!r} is not understood: {instead}; "
+        f"a date without one is in the site's time zone (timezone in sitegen.toml, such as '{place}')"
+    )
+
+
+def check_slug(slug: str) -> None:
+    """Raise ValueError unless slug is one safe URL path segment."""
+    if (
+        not slug
+        or slug in (".", "..")
+        or any(c in slug for c in "/\\?#%\"'<>")
+        or any(unicodedata.category(c)[0] in "CZ" for c in slug)
+    ):
+        raise ValueError(
+            f"slug {slug!r} is not a single URL path segment (it could escape the output folder or break links); "
+            "expected letters, digits and '-' like 'spring-menu'"
+        )
+
+
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def slug_from_filename(filename: str, kind: str) -> str:
+    """'2026-03-01-Spring Menu.md' -> 'spring-menu'."""
+    stem = filename.removesuffix(".md")
+    if kind == "post":
+        stem = _DATE_PREFIX.sub("", stem)
+    return slugify(stem)
+
+
+@functools.lru_cache(maxsize=65536)
+def slugify(text: str) -> str:
+    """Lower-case words joined by '-', accents folded ('Crème brûlée' -> 'creme-brulee')."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if not slug:  # a name with no Latin letters keeps its own, URL-safe
+        slug = re.sub(r"[\s/\\?#%]+", "-", text.strip().lower()).strip("-")
+    return slug or "item"
