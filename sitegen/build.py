@@ -17,7 +17,8 @@ from .feeds import build_feeds
 from .model import Site
 from .ping import read_pending, write_pending
 from .plan import Plan, check_links, plan_outputs
-from .render import Theme, load_theme, make_environment, render_all, template_files, theme_static
+from .render import make_environment, render_all
+from .theme import Theme, load_theme, template_files, theme_static
 from .site import BuildOptions, build_site, placeholder_warnings
 from .write import Stager, WriteReport, remove_abandoned_staging, write_files, write_site
 

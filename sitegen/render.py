@@ -1,78 +1,26 @@
-"""Theme resolution, the Jinja environment, and render_output() -> bytes."""
+"""The Jinja environment, and rendering: render_all() and render_output() -> bytes."""
 
 from __future__ import annotations
 
-import collections.abc
-import contextvars
 import functools
-import os
-import importlib.resources
 import shutil
 from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
-from jinja2.loaders import split_template_path
-from markupsafe import Markup
 
 from .cache import Cache, RenderRecord, prepare_cache_folder, versions_digest
-from .content import StaticFile, find_static
 from .errors import Problem, SitegenError, raise_if
-from .fingerprint import MISSING, Fingerprinter
+from .fingerprint import Fingerprinter
 from .model import Site, taxonomy_title
 from .formats import render_feed
 from .plan import Output, Plan
 from .pool import MINIMUM_PER_WORKER, counted, run_parallel
 from .text import format_date, format_moment, format_money
+from .theme import TEMPLATES_DIR, THEME_PREFIX, Theme
 from .version import __version__
-
-TEMPLATES_DIR = "templates"
-THEME_PREFIX = "!theme"
-
-
-@dataclass(frozen=True)
-class Theme:
-    """A theme on disk: templates/ and static/."""
-
-    name: str
-    root: Path
-
-
-def bundled_themes() -> Path:
-    """The folder of themes shipped inside the package (themes/ in the repository)."""
-    return Path(str(importlib.resources.files("sitegen.themes")))
-
-
-def load_theme(site_root: Path, name: str) -> Theme:
-    """A bundled theme by name, else a folder relative to the site root."""
-    for candidate in (bundled_themes() / name, site_root / name):
-        if (candidate / TEMPLATES_DIR).is_dir():
-            return Theme(name, candidate)
-    available = sorted(p.name for p in bundled_themes().iterdir() if (p / TEMPLATES_DIR).is_dir())
-    raise SitegenError(
-        [Problem("sitegen.toml", field="theme", message=f"no theme '{name}': expected one of {', '.join(available)} or a folder with templates/ in it")]
-    )
-
-
-def template_files(site_root: Path, theme: Theme) -> frozenset[str]:
-    """Every template file a build can load, site's and theme's.
-
-    Jinja reloads a changed template by itself, but a file added in front of a cached one (a new
-    site override) or removed needs a new environment: this set changing says so.
-    """
-    names = set()
-    for prefix, folder in (("site:", site_root / TEMPLATES_DIR), ("theme:", theme.root / TEMPLATES_DIR)):
-        if folder.is_dir():
-            names.update(prefix + path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
-    return frozenset(names)
-
-
-def theme_static(theme: Theme, site_static: tuple[StaticFile, ...]) -> tuple[StaticFile, ...]:
-    """The theme's static files merged with the site's; the site's win on the same path."""
-    merged = {f.path: f for f in find_static(theme.root / "static", "static", f"theme {theme.name}: static")}
-    merged.update({f.path: f for f in site_static})
-    return tuple(merged[path] for path in sorted(merged))
+from .view import RecordingEnvironment, RecordingMapping, SiteView, partial, partial_memo, read_value, recorded_reads
 
 
 TEMPLATE_CACHE = "templates"
@@ -92,7 +40,7 @@ def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = 
             theme_loader,
         ]
     )
-    env = _RecordingEnvironment(
+    env = RecordingEnvironment(
         loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml", "opml"]),
         undefined=jinja2.StrictUndefined,
@@ -105,7 +53,7 @@ def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = 
     env.sitegen_roots = (site_root, theme.root.parent.parent)  # type: ignore[attr-defined]
     env.sitegen_template_folders = (site_root / TEMPLATES_DIR, theme.root / TEMPLATES_DIR)  # type: ignore[attr-defined]
     env.filters.update(rel=_rel, date=format_date, moment=format_moment, money=format_money, isodate=lambda d: d.isoformat())
-    env.globals["partial"] = _partial
+    env.globals["partial"] = partial
     env.globals["taxonomy_title"] = taxonomy_title
     return env
 
@@ -128,188 +76,6 @@ def _bytecode_cache(cache_folder: Path) -> jinja2.BytecodeCache | None:
 def _rel(context: jinja2.runtime.Context, url: str) -> str:
     """A site URL as a link that works under base_url's path."""
     return context["site"].rel(url)
-
-
-# ---------------------------------------------------------------------------------
-# Knowing what an output depends on: every read of the site during its render is recorded
-# ---------------------------------------------------------------------------------
-
-_reads: contextvars.ContextVar[set | None] = contextvars.ContextVar("sitegen_reads", default=None)
-
-# Methods of Site whose results depend on the settings alone (in every output's key already).
-_PURE = frozenset({"rel", "absolute", "index_url", "base_path", "base_url", "config"})
-
-
-def _record(read: tuple) -> None:
-    reads = _reads.get()
-    if reads is not None:
-        reads.add(read)
-
-
-_partials: contextvars.ContextVar[dict | None] = contextvars.ContextVar("sitegen_partials", default=None)
-
-
-@jinja2.pass_context
-def _partial(context: jinja2.runtime.Context, name: str, **variables) -> Markup:
-    """partial(name, **variables): template `name` rendered with only these variables (and site, config).
-
-    Rendered once per build for the same variables (Hugo's partialCached): a post's card appears on
-    a dozen list pages but is made once. Values other than text and numbers count by identity.
-    What the fragment reads is recorded for every page that shows it.
-    """
-    memo = _partials.get()
-    # (type, value): True, 1 and 1.0 are equal, and so are Markup("<b>") and "<b>", yet render differently.
-    key = (name, tuple(sorted((k, type(v), v if isinstance(v, (str, int, float, bool, type(None))) else id(v)) for k, v in variables.items())))
-    known = memo.get(key) if memo is not None else None
-    if known is None:
-        reads: set = set()
-        token = _reads.set(reads)
-        try:
-            template = context.environment.get_template(name)
-            html = Markup(template.render({"site": context.get("site"), "config": context.get("config"), **variables}))
-        finally:
-            _reads.reset(token)
-        known = (html, frozenset(reads), tuple(variables.values()))  # holding the values keeps their ids unique
-        if memo is not None:
-            memo[key] = known
-    outer = _reads.get()
-    if outer is not None:
-        outer.update(known[1])
-    return known[0]
-
-
-class SiteView:
-    """The Site as templates see it: each attribute, item and call they read is recorded."""
-
-    __slots__ = ("_site",)
-
-    def __init__(self, site: Site):
-        object.__setattr__(self, "_site", site)
-
-    def __getattr__(self, name: str):
-        value = getattr(self._site, name)
-        if name in _PURE:
-            return value
-        if callable(value):
-            def call(*args):
-                _record(("site()", name, args))
-                return value(*args)
-
-            return call
-        if isinstance(value, dict):
-            return RecordingMapping(("site[]", name), value)
-        _record(("site", name))
-        return value
-
-
-# Template errors name the model type, not the view: "'sitegen.model.Site object' has no attribute ..."
-SiteView.__module__, SiteView.__name__, SiteView.__qualname__ = "sitegen.model", "Site", "Site"
-
-
-class RecordingMapping(collections.abc.Mapping):
-    """A read-only mapping whose lookups are recorded key by key."""
-
-    def __init__(self, prefix: tuple, data: dict):
-        self._prefix, self._data = prefix, data
-
-    def __getitem__(self, key):
-        _record((*self._prefix, key))
-        return self._data[key]
-
-    def __iter__(self):
-        _record((*self._prefix[:-1], self._prefix[-1], "*"))
-        return iter(self._data)
-
-    def __len__(self):
-        _record((*self._prefix[:-1], self._prefix[-1], "*"))
-        return len(self._data)
-
-
-class _RecordingContext(jinja2.runtime.Context):
-    """Records the top-level names a template resolves (feeds, channels, ...)."""
-
-    def resolve_or_missing(self, key: str):
-        if key == "feeds":
-            _record(("feeds",))
-        return super().resolve_or_missing(key)
-
-
-def _listed(name: str, available: frozenset[str] | None) -> bool:
-    """Whether template `name` may exist: it is among the build's template files, or they could not
-    all be listed (None). Names are compared as Jinja's loaders read them ('a//b.html' is 'a/b.html')."""
-    if available is None:
-        return True
-    try:
-        return "/".join(split_template_path(name)) in available
-    except jinja2.TemplateNotFound:  # '..' in the name: no loader reads it
-        return False
-
-
-def _has_linked_folder(folder: Path) -> bool:
-    """Whether a folder under folder is a symbolic link (not walked by Jinja's list_templates())."""
-    return any(os.path.islink(os.path.join(parent, name)) for parent, names, _ in os.walk(folder) for name in names)
-
-
-class _RecordingEnvironment(jinja2.Environment):
-    """Records every template a render loads (extends and includes too).
-
-    Within one build (start_build()), each template is looked up once, and a name that is not
-    among the build's template files (a per-post override nobody wrote) is not looked for on
-    disk: Jinja otherwise checks a template file's modification time each time a page extends,
-    includes or selects it, and looks for a missing override in every template folder (together
-    a sixth of rendering). The next build checks again, so the dev server sees edited templates.
-    Jinja's list of template files leaves out folders reached through a symbolic link, so with
-    such a folder every name is looked for on disk.
-    """
-
-    context_class = _RecordingContext
-    _loaded: dict[str, jinja2.Template] | None = None
-    _available: frozenset[str] | None = None
-
-    def start_build(self, available: frozenset[str], folders: tuple[Path, ...]) -> frozenset[str] | None:
-        """Begin a build whose template `folders` hold `available` (list_templates()): forget what was
-        loaded. Returns `available`, or None when it may be incomplete (a linked folder)."""
-        self._loaded = {}
-        self._available = None if any(map(_has_linked_folder, folders)) else available
-        return self._available
-
-    def _load_template(self, name, globals):  # noqa: A002 - Jinja's signature
-        # Jinja 3 routes get_template, select_template, extends and include through here.
-        _record(("template", name))
-        loaded = self._loaded
-        if loaded is None or globals:
-            return super()._load_template(name, globals)
-        template = loaded.get(name)
-        if template is None:
-            if not _listed(name, self._available):
-                raise jinja2.TemplateNotFound(name)
-            template = loaded[name] = super()._load_template(name, globals)
-        return template
-
-
-def _read_value(read: tuple, site: Site, plan: Plan, env: jinja2.Environment, available: frozenset[str] | None):
-    """The current value of a recorded read (MISSING when it is gone)."""
-    kind = read[0]
-    if kind == "site":
-        return getattr(site, read[1], MISSING)
-    if kind == "site()":
-        return getattr(site, read[1])(*read[2])
-    if kind == "site[]":
-        mapping = getattr(site, read[1])
-        return mapping if read[2] == "*" else mapping.get(read[2], MISSING)
-    if kind == "channels":
-        return plan.channels if read[1] == "*" else plan.channels.get(read[1], MISSING)
-    if kind == "feeds":
-        return plan.feeds
-    if kind == "template":
-        if not _listed(read[1], available):  # most overrides looked for (posts/<slug>.html) do not exist
-            return MISSING
-        try:
-            source, filename, _ = env.loader.get_source(env, read[1])
-        except jinja2.TemplateNotFound:
-            return MISSING
-        return (source, filename)
-    raise ValueError(f"unknown read {read!r}")
 
 
 @dataclass(frozen=True)
@@ -352,7 +118,7 @@ def render_all(
 
     def current(read: tuple) -> bytes:
         if read not in values:
-            values[read] = fingerprint(_read_value(read, site, plan, env, available))
+            values[read] = fingerprint(read_value(read, site, plan, env, available))
         return values[read]
 
     class Holds(dict):
@@ -399,8 +165,8 @@ def render_all(
     def render_one(number: int, place: Callable[[str, bytes], object] | None = None) -> tuple[object, tuple, tuple[Problem, ...]]:
         """Render one output, recording what it read (runs in a worker process, or here)."""
         reads: set = set()
-        token = _reads.set(reads)
-        memo_token = _partials.set(partials)
+        token = recorded_reads.set(reads)
+        memo_token = partial_memo.set(partials)
         try:
             output = plan.outputs[number]
             data = render_output(env, site, plan, output, shared)
@@ -408,8 +174,8 @@ def render_all(
         except SitegenError as error:
             return None, (), error.problems
         finally:
-            _partials.reset(memo_token)
-            _reads.reset(token)
+            partial_memo.reset(memo_token)
+            recorded_reads.reset(token)
 
     partials: dict = {}  # partial() renderings of this build (each worker process fills its own)
     parallel = run_parallel(functools.partial(render_one, place=place), stale, jobs)

@@ -27,7 +27,7 @@ from .cache import CACHE_DIR, Cache
 from .config import CONFIG_FILE, load_config
 from .content import CONTENT_DIR
 from .errors import Problem, SitegenError
-from .render import TEMPLATES_DIR, load_theme
+from .theme import TEMPLATES_DIR, load_theme
 
 EVENTS_PATH = "/__sitegen/events"
 DEBOUNCE_SECONDS = 0.05

@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # The memo most steps take (stores and loads; knows no step's fields).
     ("cache",),
     # The pipeline, left to right: settings, reading, the model, the site, feeds, the plan,
-    # rendering, writing. (DESIGN.md's head and theme, once they exist, go with plan and render.)
+    # rendering, writing. (DESIGN.md's head, once it exists, goes with plan.)
     ("config", "hours"),
     ("markdown", "meta", "content"),
     ("model", "campaign"),
@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("feeds",),
     ("formats",),
     ("plan",),
+    ("theme", "view"),
     ("render",),
     # ping keeps the list of feeds to announce, which build() adds to; its HTTP call is the CLI's.
     ("write", "ping"),

@@ -17,7 +17,8 @@ from pydantic import BaseModel
 
 from sitegen import build, feeds, hours, model, plan
 from sitegen.config import Settings
-from sitegen.render import load_theme, make_environment
+from sitegen.render import make_environment
+from sitegen.theme import load_theme
 
 from .conftest import DEMO_NOW, REPO
 

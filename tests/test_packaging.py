@@ -66,7 +66,7 @@ def test_an_editable_install_is_quiet_and_finds_the_bundled_theme(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert quiet(result.stdout + result.stderr) == []
     themes = subprocess.run(
-        [python, "-c", "from sitegen.render import bundled_themes; print(bundled_themes().resolve())"],
+        [python, "-c", "from sitegen.theme import bundled_themes; print(bundled_themes().resolve())"],
         capture_output=True, text=True, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]},  # sitegen's libraries, from this environment
     )
