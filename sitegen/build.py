@@ -14,12 +14,13 @@ from .config import load_config
 from .content import read_content
 from .errors import Problem
 from .feeds import build_feeds
+from .links import check_links
 from .model import Site
 from .ping import read_pending, write_pending
-from .plan import Plan, check_links, plan_outputs
+from .plan import Plan, plan_outputs
 from .render import make_environment, render_all
-from .theme import Theme, load_theme, template_files, theme_static
 from .site import BuildOptions, build_site, placeholder_warnings
+from .theme import Theme, load_theme, template_files, theme_static
 from .write import Stager, WriteReport, remove_abandoned_staging, write_files, write_site
 
 OUTPUT_DIR = "output"

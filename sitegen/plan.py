@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import difflib
 import functools
-import json
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from .cache import Cache
-from .config import CONFIG_FILE, DAYS
-from .content import Content, StaticFile, is_site_path
+from .content import StaticFile
 from .errors import Problem, raise_if
 from .feeds import MEDIA_TYPES, Feed
 from .fingerprint import Fingerprinter, same_value, settings_digest, whole
-from .model import Author, Item, Offer, Page, Post, Site, Term, taxonomy_title
+from .head import FeedLink, Head, home_head, item_head, offer_head, post_head, social_image
+from .model import Author, Item, Page, Post, Site, Term, taxonomy_title
 
 
 @dataclass(frozen=True)
@@ -54,17 +50,6 @@ class Paginator:
 
 @whole
 @dataclass(frozen=True)
-class FeedLink:
-    """An autodiscovery link: <link rel="alternate" type=... title=... href=...>."""
-
-    title: str
-    type: str
-    url: str
-    """Site-relative."""
-
-
-@whole
-@dataclass(frozen=True)
 class Listing:
     """What a list page is about: its kind and term or year, not its posts (the paginator has those)."""
 
@@ -77,28 +62,6 @@ class Listing:
     def title(self) -> str:
         """A topic's title (taxonomy_title), '' for the archive and years."""
         return taxonomy_title(self.kind, self.term.name) if self.term is not None else ""
-
-
-@whole
-@dataclass(frozen=True)
-class Head:
-    """What goes in an HTML page's <head>: title, description, canonical and sharing metadata."""
-
-    title: str
-    description: str
-    canonical: str
-    """Absolute URL."""
-    image: str | None
-    """Absolute URL of the social preview image: the item's, else the site's default card (no default
-    here, so that no kind of page can be planned without one)."""
-    og_type: str = "website"
-    noindex: bool = False
-    jsonld: str | None = None
-    """JSON-LD, already serialised."""
-    published: dt.datetime | None = None
-    modified: dt.datetime | None = None
-    feeds: tuple[FeedLink, ...] = ()
-    """Feeds this page links for autodiscovery: the site's, plus its topic's."""
 
 
 @dataclass(frozen=True)
@@ -217,14 +180,14 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
 
     add = outputs.append
 
-    add(Output("index.html", "/", "home", ("home.html",), head=_linked(_home_head(site), site_links)))
+    add(Output("index.html", "/", "home", ("home.html",), head=_linked(home_head(site), site_links)))
     for post in site.posts:
-        add(item_output(post, "post", _post_head))
+        add(item_output(post, "post", post_head))
     for page in site.pages:
-        add(item_output(page, "page", _item_head))
+        add(item_output(page, "page", item_head))
     for offer in site.offers:
-        add(item_output(offer, "offer", _offer_head))
-    offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"), _image(site, None))
+        add(item_output(offer, "offer", offer_head))
+    offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"), social_image(site, None))
     add(Output("offers/index.html", "/offers/", "offers", ("offers.html",), head=_linked(offers_head, links("offers", "/offers/"))))
 
     def paginated(kind: str, base_url: str, posts: tuple[Post, ...], item: Any, title: str) -> list[Output]:
@@ -254,7 +217,7 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         if not taxonomies:
             continue
         index_url = site.index_url(kind)
-        head = Head(f"{index_title} · {config.title}", f"{index_title} on {config.title}.", site.absolute(index_url), _image(site, None), feeds=site_links)
+        head = Head(f"{index_title} · {config.title}", f"{index_title} on {config.title}.", site.absolute(index_url), social_image(site, None), feeds=site_links)
         add(Output(path_of(index_url), index_url, plural, (f"{plural}.html", "terms.html"), head=head))
         for taxonomy in taxonomies:
             outputs += paginated(kind, taxonomy.term.url, taxonomy.posts, Listing(kind, taxonomy.term), taxonomy_title(kind, taxonomy.term.name))
@@ -267,12 +230,12 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         f"Follow {config.title} · Subscribe",
         f"Every way to get news and offers from {config.business_name}: feed readers, podcast apps, email and social.",
         site.absolute("/subscribe/"),
-        _image(site, None),
+        social_image(site, None),
         feeds=site_links,
     )
     add(Output("subscribe/index.html", "/subscribe/", "subscribe", ("subscribe.html",), head=subscribe_head))
     add(Output("feeds.opml", "/feeds.opml", "opml", ("feeds.opml",)))
-    add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), _image(site, None), noindex=True, feeds=site_links)))
+    add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), social_image(site, None), noindex=True, feeds=site_links)))
     add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",)))
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(outputs)))
 
@@ -327,7 +290,7 @@ def _paginated(
         url = paginator.url_of(number)
         page_title = title if number == 1 else f"{title}, page {number}"
         description = _taxonomy_description(site, item, title)
-        head = Head(f"{page_title} · {site.config.title}", description, site.absolute(url), _image(site, None), feeds=links)
+        head = Head(f"{page_title} · {site.config.title}", description, site.absolute(url), social_image(site, None), feeds=links)
         outputs.append(Output(path_of(url), url, kind, (f"{kind}.html", "list.html"), item=item, paginator=paginator, head=head))
     return outputs
 
@@ -336,140 +299,6 @@ def _taxonomy_description(site: Site, item: Any, title: str) -> str:
     if item.kind == "author" and getattr(item.term, "bio", ""):
         return item.term.bio
     return f"{title} on {site.config.title}: {site.config.description}"
-
-
-def _image(site: Site, item: Item | None) -> str | None:
-    """The social preview image; SVG falls back to the site's image, as Facebook and X show no SVG previews."""
-    image = item.image if item and item.image and not item.image.lower().endswith(".svg") else site.config.image
-    return site.absolute(image) if image else None
-
-
-def _item_head(site: Site, item: Item) -> Head:
-    return Head(f"{item.title} · {site.config.title}", item.description or site.config.description, item.permalink, _image(site, item))
-
-
-def _organization(site: Site) -> dict:
-    config = site.config
-    business = config.business
-    data: dict[str, Any] = {"@type": "Organization", "name": config.business_name, "url": site.absolute("/")}
-    if config.image:
-        data["logo"] = site.absolute(config.image)
-    if business.email:
-        data["email"] = business.email
-    if business.phone:
-        data["telephone"] = business.phone
-    if business.address:
-        data["address"] = business.address
-    if config.social:
-        data["sameAs"] = list(config.social.values())
-    return data
-
-
-DAY_URLS = tuple(f"https://schema.org/{day.capitalize()}" for day in DAYS)
-"""schema.org's DayOfWeek members, Monday first."""
-
-
-def _local_business(site: Site) -> dict:
-    """The home page's description of the business: an Organization, or, when it is a place to visit
-    (an address or opening hours, or a type set in the settings), a LocalBusiness of business.type with
-    its address, image and opening hours (Google's LocalBusiness structured data guidelines)."""
-    config = site.config
-    business = config.business
-    data = _organization(site)
-    if not (business.address_line or business.hours or "type" in business.model_fields_set):
-        return data
-    data["@type"] = business.type
-    data["@id"] = site.absolute("/") + "#business"
-    image = business.image or config.image
-    if image:
-        data["image"] = site.absolute(image)
-    if business.address_line:
-        parts = {
-            "streetAddress": business.street,
-            "addressLocality": business.locality,
-            "addressRegion": business.region,
-            "postalCode": business.postal_code,
-            "addressCountry": business.country,
-        }
-        if not any(parts.values()):  # only the one-line address: the whole line is the best we know
-            parts["streetAddress"] = business.address_line
-        data["address"] = {"@type": "PostalAddress", **{key: value for key, value in parts.items() if value}}
-    if business.map_url:
-        data["hasMap"] = business.map_url
-    # Closing at "24:00" is written "23:59", and a day closed by special hours opens and closes at "00:00",
-    # as Google's guidelines for LocalBusiness opening hours ask.
-    specifications = [
-        {"@type": "OpeningHoursSpecification", "dayOfWeek": [DAY_URLS[day] for day in row.days], "opens": row.opens, "closes": _closing(row.closes)}
-        for row in business.hours
-    ]
-    for line in site.hours.special:
-        row = line.row
-        special = {"@type": "OpeningHoursSpecification", "opens": row.opens or "00:00", "closes": _closing(row.closes or "00:00")}
-        special.update(validFrom=row.date.isoformat(), validThrough=row.last.isoformat())
-        if row.note:
-            special["name"] = row.note
-        specifications.append(special)
-    if specifications:
-        data["openingHoursSpecification"] = specifications
-    return data
-
-
-def _closing(time: str) -> str:
-    return "23:59" if time == "24:00" else time
-
-
-def _jsonld(data: dict) -> str:
-    text = json.dumps({"@context": "https://schema.org", **data}, ensure_ascii=False, sort_keys=True)
-    # Inside <script>, "</" could end the element early (HTML spec, script data state); JSON allows "<\/".
-    return text.replace("</", "<\\/")
-
-
-def _home_head(site: Site) -> Head:
-    config = site.config
-    title = f"{config.title} · {config.tagline}" if config.tagline else config.title
-    return Head(title, config.description, site.absolute("/"), _image(site, None), jsonld=_jsonld(_local_business(site)))
-
-
-def _post_head(site: Site, post: Post) -> Head:
-    data: dict[str, Any] = {
-        "@type": "BlogPosting",
-        "headline": post.title,
-        "description": post.description,
-        "url": post.permalink,
-        "mainEntityOfPage": post.permalink,
-        "datePublished": post.date.isoformat(),
-        "dateModified": post.last_modified.isoformat(),
-        "publisher": _organization(site),
-        "wordCount": post.words,
-    }
-    if post.author:
-        data["author"] = {"@type": "Person", "name": post.author.name, "url": site.absolute(post.author.url)}
-    if post.image:
-        data["image"] = site.absolute(post.image)
-    if post.tags:
-        data["keywords"] = [t.name for t in post.tags]
-    head = _item_head(site, post)
-    return Head(head.title, head.description, head.canonical, head.image, "article", jsonld=_jsonld(data), published=post.date, modified=post.last_modified)
-
-
-def _offer_head(site: Site, offer: Offer) -> Head:
-    offer_data: dict[str, Any] = {
-        "@type": "Offer",
-        "url": offer.permalink,
-        "availability": "https://schema.org/Discontinued" if offer.expired else "https://schema.org/InStock",
-    }
-    if offer.price is not None:
-        offer_data.update(price=f"{offer.price:.2f}", priceCurrency=offer.currency)
-    if offer.valid_from:
-        offer_data["validFrom"] = offer.valid_from.isoformat()
-    if offer.valid_until:
-        offer_data["priceValidUntil"] = offer.valid_until.date().isoformat()
-    offer_data["seller"] = {"@type": "Organization", "name": site.config.business_name, "url": site.absolute("/")}
-    data = {"@type": "Product", "name": offer.title, "description": offer.description, "offers": offer_data}
-    if offer.image:
-        data["image"] = site.absolute(offer.image)
-    head = _item_head(site, offer)
-    return Head(head.title, head.description, head.canonical, head.image, noindex=offer.expired or not offer.listed, jsonld=_jsonld(data))
 
 
 def _sitemap_entries(outputs: list[Output]) -> tuple[tuple[str, str | None], ...]:
@@ -506,135 +335,3 @@ def _check_paths(outputs: list[Output], static: tuple[StaticFile, ...]) -> None:
         else:
             claimed[path] = who
     raise_if(problems)
-
-
-# ---------------------------------------------------------------------------------
-# Site-relative links
-# ---------------------------------------------------------------------------------
-
-_HINTED = 20
-"""Broken URLs that get a "did you mean": each looks through every URL of the site."""
-
-
-def check_links(site: Site, plan: Plan, content: Content) -> None:
-    """Every site-relative URL in content and settings (a link /menu/, an image /static/a.jpg) must be a page,
-    feed or file of this plan; raise one SitegenError naming each that is not, with its file and line.
-
-    Run on every build from what it is given (cached documents included), so a warm build reports what a clean one does.
-    """
-    known = {o.url for o in plan.outputs}  # as they are on disk: links are compared with their %-escapes decoded
-    known.update("/" + s.path for s in plan.static)
-    problems: list[Problem] = []
-    hints = _Hints(known)
-    # 10,000 posts: a few milliseconds, as set operations; most URLs are found as they are written
-    unknown = {entry[2] for document in content.documents for entry in document.site_urls}
-    unknown.difference_update(known)
-    unknown = {url for url in unknown if not _resolves(url, known)}
-    broken = [d for d in content.documents if any(entry[2] in unknown for entry in d.site_urls)] if unknown else []
-    built = {item.source_path for items in (site.posts, site.pages, site.offers) for item in items} if broken else set()
-    for document in broken:
-        if document.source_path not in built:
-            continue  # a draft or a scheduled post: checked when it is built
-        text = _read_text(content.root / document.source_path)
-        body_start = _offset_of_line(text, document.body_line)
-        for field, what, url in document.site_urls:
-            if url not in unknown:
-                continue
-            if field is None:
-                line = _line_of(text, url, body_start) or _line_of(text, url, 0)
-                message = _missing_message(what, url)
-            else:
-                line = _line_of(text, url, 0)
-                message = f"'{url}' is not a file of the site"
-            problems.append(Problem(document.source_path, line, field, message, hints(url) or (_PUT_IT if what != "link" else None)))
-    config = site.config
-    settings = [("image", config.image), ("podcast.image", config.podcast.image)]
-    settings += [(f"authors.{key}.avatar", author.avatar) for key, author in config.authors.items()]
-    settings += [(f"navigation.{index}.url", link.url) for index, link in enumerate(config.navigation)]
-    for field, url in settings:
-        if url and is_site_path(url) and not _resolves(url, known):
-            what = "link" if field.startswith("navigation") else "image"
-            message = _missing_message(what, url) if what == "link" else f"'{url}' is not a file of the site"
-            problems.append(Problem(CONFIG_FILE, None, field, message, hints(url) or (_PUT_IT if what == "image" else None)))
-    raise_if(problems)
-
-
-_PUT_IT = "a file in content/static/ is at /static/<its path there>"
-
-
-def _missing_message(what: str, url: str) -> str:
-    if what == "link":
-        return f"link to '{url}' has no target: no page, feed or file of the site has that URL"
-    return f"{what} '{url}' is not a file of the site"
-
-
-def _resolves(url: str, known: set[str]) -> bool:
-    """Whether a site URL reaches a planned output, as a web server would serve it: query and fragment
-    aside, percent-escapes decoded, 'x/index.html' for 'x/', and 'x' redirected to 'x/'."""
-    path = urlsplit(url).path
-    if path in known:
-        return True
-    path = unquote(path if path.startswith("/") else "/" + path)
-    return (
-        path in known
-        or (path + "/") in known
-        or (path.endswith("/index.html") and path.removesuffix("index.html") in known)
-    )
-
-
-class _Hints:
-    """"did you mean" for broken URLs: a near name in the same folder, else the same name in another folder."""
-
-    def __init__(self, known: set[str]):
-        self.known = known
-        self.asked = 0
-        self.by_folder: dict[str, dict[str, str]] | None = None
-        self.by_name: dict[str, list[str]] = {}
-
-    def __call__(self, url: str) -> str | None:
-        self.asked += 1
-        if self.asked > _HINTED:
-            return None
-        if self.by_folder is None:
-            self.by_folder = {}
-            for known in sorted(self.known):
-                folder, name = _split_url(known)
-                self.by_folder.setdefault(folder, {})[name] = known
-                self.by_name.setdefault(name, []).append(known)
-        path = unquote(urlsplit(url).path)
-        folder, name = _split_url(path if path.startswith("/") else "/" + path)
-        siblings = self.by_folder.get(folder, {})
-        close = difflib.get_close_matches(name, list(siblings), n=1, cutoff=0.6)
-        found = siblings[close[0]] if close else next(iter(self.by_name.get(name, ())), None)
-        return f"did you mean '{found}'?" if found else None
-
-
-def _split_url(url: str) -> tuple[str, str]:
-    """'/static/a.jpg' -> ('/static', 'a.jpg'); '/menu/' -> ('', 'menu')."""
-    folder, _, name = url.rstrip("/").rpartition("/")
-    return folder, name
-
-
-def _read_text(path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:
-        return ""
-
-
-def _offset_of_line(text: str, line: int) -> int:
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.find("\n", offset) + 1
-        if not offset:
-            return len(text)
-    return offset
-
-
-def _line_of(text: str, url: str, start: int) -> int | None:
-    """The 1-based line where url (or failing that, its path) is first written at or after offset start."""
-    for needle in (url, urlsplit(url).path):
-        index = text.find(needle, start) if needle else -1
-        if index >= 0:
-            return text.count("\n", 0, index) + 1
-    return None

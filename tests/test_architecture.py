@@ -22,16 +22,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "text", "files", "fingerprint", "pool", "version"),
     # The memo most steps take (stores and loads; knows no step's fields).
     ("cache",),
-    # The pipeline, left to right: settings, reading, the model, the site, feeds, the plan,
-    # rendering, writing. (DESIGN.md's head, once it exists, goes with plan.)
+    # The pipeline, left to right: settings, reading, the model, the site, feeds and their
+    # formats, page heads, the plan, the link check, theme and view, rendering, writing.
     ("config", "hours"),
     ("markdown", "meta", "content"),
     ("model", "campaign"),
     ("site",),
     ("feeds",),
-    ("formats",),
+    ("formats", "head"),
     ("plan",),
-    ("theme", "view"),
+    ("links", "theme", "view"),
     ("render",),
     # ping keeps the list of feeds to announce, which build() adds to; its HTTP call is the CLI's.
     ("write", "ping"),
