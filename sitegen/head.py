@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .config import DAYS
+from .business import DAYS
 from .fingerprint import whole
 from .model import Item, Offer, Post, Site
 

@@ -8,7 +8,7 @@ import json
 import zoneinfo
 from dataclasses import dataclass
 
-from .config import Business, OpeningHours, SpecialHours
+from .business import Business, OpeningHours, SpecialHours
 
 SHORT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

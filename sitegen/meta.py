@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from .config import ZONE_ABBREVIATIONS, Settings, Strict, problems_from_validation
+from .config import ZONE_ABBREVIATIONS, Settings
 from .errors import Problem, SitegenError, did_you_mean
+from .schema import Strict, problems_from_validation
 
 # ---------------------------------------------------------------------------------
 # Front matter schemas

@@ -24,6 +24,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cache",),
     # The pipeline, left to right: settings, reading, the model, the site, feeds and their
     # formats, page heads, the plan, the link check, theme and view, rendering, writing.
+    ("schema",),
+    ("business", "channels"),
     ("config", "hours"),
     ("markdown", "meta", "content"),
     ("model", "campaign"),

@@ -22,7 +22,7 @@ from sitegen.theme import load_theme
 
 from .conftest import DEMO_NOW, REPO
 
-DOCUMENTED = ("sitegen/model.py", "sitegen/config.py")
+DOCUMENTED = ("sitegen/model.py", "sitegen/config.py", "sitegen/business.py", "sitegen/channels.py")
 """Modules whose every class field carries a docstring (STYLE.md: a docstring on every settings and model field)."""
 
 

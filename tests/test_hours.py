@@ -8,7 +8,7 @@ import json
 
 from bs4 import BeautifulSoup
 
-from sitegen.config import Business
+from sitegen.business import Business
 from sitegen.hours import build_hours, format_day_list
 
 from .conftest import BASE_CONFIG, NOW
