@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 from .cache import Cache
 from .config import Settings
 from .errors import Problem, SitegenError
+from .frontmatter import parse_yaml, split_front_matter
 from .markdown import MarkdownRenderer, Rendered, plain_text, site_links_of, word_count
-from .meta import Meta, PostMeta, parse_yaml, slug_from_filename, split_front_matter, validate_meta
+from .meta import Meta, PostMeta, slug_from_filename, validate_meta
 from .pool import counted, run_parallel
 
 CONTENT_DIR = "content"

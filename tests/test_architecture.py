@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("schema",),
     ("business", "channels"),
     ("config", "hours"),
-    ("markdown", "meta", "content"),
+    ("frontmatter", "markdown", "meta", "content"),
     ("model", "campaign"),
     ("site",),
     ("feeds",),

@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from sitegen.meta import parse_yaml
+from sitegen.frontmatter import parse_yaml
 from sitegen.errors import SitegenError
 
 from .conftest import post, run_cli, snapshot, write_files
