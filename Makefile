@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: build test serve clean pygments-css
+.PHONY: build test golden serve clean pygments-css
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ build: $(STAMP)
 ## test: install the test extras and run the whole suite
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## golden: rewrite the expected trees of tests/golden/ from the current build; review them with git diff
+golden: $(TEST_STAMP)
+	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
 
 ## serve: the dev server on the demo site (http://127.0.0.1:8000), rebuilding on every change
 serve: $(STAMP)

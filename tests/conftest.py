@@ -34,6 +34,14 @@ bio = "Bakes."
 IN_CI = bool(os.environ.get("CI"))
 
 
+def pytest_addoption(parser):
+    """`pytest --update-golden` rewrites the expected trees of tests/golden/ (see tests/test_golden.py)."""
+    parser.addoption(
+        "--update-golden", action="store_true", default=False,
+        help="rewrite tests/golden/*/expected from the current build instead of comparing (then review git diff)",
+    )
+
+
 def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write {relative path: text or bytes} under root; text is dedented."""
     for relative, data in files.items():
