@@ -10,6 +10,7 @@ import time
 import pytest
 
 from sitegen.cache import CACHE_DIR, CACHE_FILE, cache_versions, documents_file
+from sitegen.content import _SETTLED_NS
 
 from .conftest import NOW, post, run_cli, snapshot, write_files
 from .test_incremental import corpus
@@ -23,6 +24,19 @@ def build_cli(root, *extra):
 
 def tree(folder) -> dict[str, bytes]:
     return {path: data for path, (data, _) in snapshot(folder).items()}
+
+
+def settle(folder) -> None:
+    """Wait until every file under folder is old enough for builds to trust its status (size, times).
+
+    Builds judge a file's age by its ctime, which no system call sets back (os.utime moves it to now),
+    so this is a wait for the clock itself, not for an event: it sleeps exactly until the newest file
+    is settled, and no longer.
+    """
+    newest = max(p.stat().st_ctime_ns for p in folder.rglob("*"))
+    remaining = newest + _SETTLED_NS + 50_000_000 - time.time_ns()  # 50 ms: ctime is coarser than time_ns
+    if remaining > 0:
+        time.sleep(remaining / 1e9)
 
 
 def cold_tree(root, tmp_path) -> dict[str, bytes]:
@@ -132,17 +146,9 @@ def test_deleting_the_cache_is_safe(make_site, tmp_path):
     assert tree(root / "output") == cold_tree(root, tmp_path)
 
 
-def wait_until_settled(root) -> None:
-    """Wait until every content file changed over two seconds ago: until then a build reads it again
-    and records its status anew (file times are coarse), so whether the cache changes would depend
-    on how fast the machine runs the builds. This wait is the behaviour under test, not a guess."""
-    newest = max(path.stat().st_ctime_ns for path in (root / "content").rglob("*"))
-    time.sleep(max(0.0, (newest + 2_200_000_000 - time.time_ns()) / 1e9))
-
-
 def test_no_change_rebuild_leaves_the_cache_file_alone(make_site):
     root = make_site(corpus(10))
-    wait_until_settled(root)
+    settle(root / "content")  # else the first build after the files settle records their status
     build_cli(root)
     build_cli(root)  # the first rebuild may still record file status (see test below)
     def times() -> dict[str, int]:
@@ -154,7 +160,9 @@ def test_no_change_rebuild_leaves_the_cache_file_alone(make_site):
     assert times() == before
     path = root / "content/posts/2025-06-06-post-5.md"
     path.write_text(path.read_text().replace("Some *text*", "Other *text*"))
-    wait_until_settled(root)
+    # Settled first: a file changed under two seconds ago is read again by every build (file times are
+    # coarse), and the build that first finds it settled records its status, a change of its files.
+    settle(root / "content")
     build_cli(root)
     after = times()
     changed = {name for name in after if after[name] != before.get(name)}
@@ -175,9 +183,7 @@ def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(make_site, 
     """File status stands for a file's bytes only while size, times and inode all match (as git's index)."""
     root = make_site(corpus(10))
     path = root / "content/posts/2025-06-06-post-5.md"
-    # Status is trusted only once a file is 2 s old by its ctime (file times are coarse). No system call
-    # sets a ctime back (os.utime moves it to now), so this test needs that much time to pass for real.
-    time.sleep(2.1)
+    settle(root / "content")  # status is trusted only once a file is 2 s old (file times are coarse)
     build_cli(root)
     with (root / CACHE_DIR / documents_file("content/posts/2025-06-06-post-5.md")).open("rb") as file:
         pickle.load(file)
