@@ -1,11 +1,11 @@
-# sitegen: `make build` builds the demo site, `make test` runs every test.
+# sitegen: `make build` builds the demo site, `make test` runs every test (`make test-fast` the quick ones).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: build test golden serve clean pygments-css
+.PHONY: build test test-fast golden serve clean pygments-css
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ build: $(STAMP)
 ## test: install the test extras and run the whole suite
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-fast: the suite without browser and slow tests (under a minute): pytest -m "not browser and not slow"
+test-fast: $(TEST_STAMP)
+	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 ## golden: rewrite the expected trees of tests/golden/ from the current build; review them with git diff
 golden: $(TEST_STAMP)

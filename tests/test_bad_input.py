@@ -162,6 +162,7 @@ def built_site(make_site):
     return root
 
 
+@pytest.mark.slow  # real `sitegen` runs, one per case
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_is_reported_and_output_untouched(built_site, case):
     files, expected = CASES[case]
@@ -183,6 +184,7 @@ def test_bad_input_is_reported_and_output_untouched(built_site, case):
     assert snapshot(built_site / "output") == before
 
 
+@pytest.mark.slow  # real `sitegen` runs
 def test_every_problem_is_reported_in_one_run(built_site):
     files = {}
     for case in ("bad date", "unknown field", "not utf-8", "slug escapes", "missing link target"):
@@ -276,6 +278,7 @@ def test_links_under_a_base_url_path_are_written_from_the_site_root(make_site):
     assert result.stderr.endswith("1 error; nothing was written.\n")
 
 
+@pytest.mark.slow  # real `sitegen` runs
 def test_broken_links_are_reported_by_every_build_cached_or_not(built_site):
     write_files(built_site, {"content/posts/2026-02-01-bad.md": post("Bad", "2026-02-01", "![x](/static/missing.jpg)")})
 
@@ -288,6 +291,7 @@ def test_broken_links_are_reported_by_every_build_cached_or_not(built_site):
     assert [first.stderr, again.stderr] == [clean.stderr, clean.stderr]
 
 
+@pytest.mark.slow  # real `sitegen` runs
 def test_broken_settings_urls_are_named_by_field(built_site):
     settings = (built_site / "sitegen.toml").read_text()
     write_files(built_site, {"sitegen.toml": 'image = "/static/card.png"\n' + settings + '\n[[navigation]]\ntitle = "Menu"\nurl = "/abut/"\n'})
@@ -302,6 +306,7 @@ def test_broken_settings_urls_are_named_by_field(built_site):
     )
 
 
+@pytest.mark.slow  # real `sitegen` runs
 def test_a_draft_s_broken_link_waits_until_the_draft_is_built(make_site):
     root = make_site({"content/posts/2026-02-01-draft.md": post("Draft", "2026-02-01", "![x](/static/later.jpg)", draft="true")})
 
@@ -312,6 +317,7 @@ def test_a_draft_s_broken_link_waits_until_the_draft_is_built(make_site):
     assert "error: content/posts/2026-02-01-draft.md:6: image '/static/later.jpg' is not a file of the site" in with_drafts.stderr
 
 
+@pytest.mark.slow  # real `sitegen` runs
 def test_a_post_over_a_megabyte_builds_with_a_warning_every_time(built_site):
     paragraph = "Crumb, crust and a long ferment. " * 30 + "\n\n"
     write_files(built_site, {"content/posts/2026-02-01-long.md": post("Long", "2026-02-01", paragraph * 1100)})

@@ -12,6 +12,8 @@ from bs4 import BeautifulSoup
 
 from .conftest import watch_problems
 
+pytestmark = pytest.mark.browser  # every test here drives Chromium
+
 WIDTHS = (390, 360)
 HEIGHT = 844
 

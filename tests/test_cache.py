@@ -15,6 +15,8 @@ from sitegen.content import _SETTLED_NS
 from .conftest import NOW, post, run_cli, snapshot, write_files
 from .test_incremental import corpus
 
+pytestmark = pytest.mark.slow  # real `sitegen build` runs, several per test
+
 ARGS = ("--now", NOW.isoformat())
 
 

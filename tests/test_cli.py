@@ -10,11 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 
 from sitegen import __version__
 
 from .conftest import post, run_cli, write_files
+
+pytestmark = pytest.mark.slow  # every test runs the real `sitegen` in a new process, most of them several times
 
 
 def test_version_and_help():

@@ -320,6 +320,7 @@ def test_every_internal_link_and_asset_resolves(demo_output, pages):
 # ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the Nu HTML Checker on Java
 def test_nu_html_checker_finds_no_errors(demo_output, vnu_jar):
     result = subprocess.run(
         ["java", "-jar", vnu_jar, "--errors-only", "--skip-non-html", "--format", "json", str(demo_output)],

@@ -420,6 +420,7 @@ def test_every_shop_feed_is_valid_and_every_channel_is_written(shop, build_at):
     assert feed_problems(out) == []
 
 
+@pytest.mark.slow  # the W3C validator's own code
 def test_the_w3c_feed_validator_finds_no_error_in_any_demo_feed(demo_output, w3c_feed_validator):
     base = tomllib.loads((REPO / "sitegen.toml").read_text(encoding="utf-8"))["base_url"]
     results = w3c_feed_validator(demo_output, base)
@@ -429,6 +430,7 @@ def test_the_w3c_feed_validator_finds_no_error_in_any_demo_feed(demo_output, w3c
     assert {name: found["warnings"] for name, found in results.items() if found["warnings"]} == {}
 
 
+@pytest.mark.slow  # the W3C validator's own code
 @pytest.mark.parametrize("explicit", [False, True])
 def test_the_w3c_feed_validator_finds_no_error_in_any_shop_feed(shop, build_at, w3c_feed_validator, explicit):
     root = shop(extra=SHOP_EXTRA + f"explicit = {str(explicit).lower()}\n")

@@ -39,6 +39,7 @@ def big_site(make_site):
     return make_site(corpus(200))
 
 
+@pytest.mark.slow  # several builds of a 200-post site
 def test_one_post_edit_renders_far_fewer_outputs(big_site, tmp_path):
     cache = Cache()
     full = build(big_site, now=NOW, cache=cache)
@@ -70,6 +71,7 @@ def _neighbour(result, path: str) -> bool:
     return path in {f"posts/{p.slug}/index.html" for p in (older, newer) if p}
 
 
+@pytest.mark.slow  # several builds of a 200-post site
 def test_template_change_rerenders_only_pages_using_it(big_site, tmp_path):
     cache = Cache()
     build(big_site, now=NOW, cache=cache)
@@ -79,6 +81,7 @@ def test_template_change_rerenders_only_pages_using_it(big_site, tmp_path):
     assert tree(big_site / "output") == clean_build(big_site, tmp_path)
 
 
+@pytest.mark.slow  # several builds of a 200-post site
 def test_settings_change_rerenders_everything(big_site, tmp_path):
     cache = Cache()
     first = build(big_site, now=NOW, cache=cache)
@@ -89,6 +92,7 @@ def test_settings_change_rerenders_everything(big_site, tmp_path):
     assert tree(big_site / "output") == clean_build(big_site, tmp_path)
 
 
+@pytest.mark.slow  # several builds of a 200-post site
 def test_deleting_and_adding_posts_matches_a_clean_build(big_site, tmp_path):
     cache = Cache()
     build(big_site, now=NOW, cache=cache)
@@ -124,6 +128,7 @@ def test_reordered_extra_fields_reach_templates_that_list_them(make_site, tmp_pa
     assert tree(root / "output") == clean_build(root, tmp_path)
 
 
+@pytest.mark.slow  # several builds of a 200-post site
 def test_a_card_shown_through_partial_tracks_its_template(big_site, tmp_path):
     """List pages show post cards through partial(), rendered once per build: what a card reads
     (its template too) counts for every page that shows it."""

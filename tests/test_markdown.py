@@ -92,6 +92,7 @@ PIECES = [
 ]
 
 
+@pytest.mark.slow  # hypothesis, hundreds of examples
 @settings(max_examples=400, deadline=None, database=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40))
 def test_any_mix_of_inline_markup_converts_as_stock(pieces):
@@ -99,6 +100,7 @@ def test_any_mix_of_inline_markup_converts_as_stock(pieces):
     assert ours == stock
 
 
+@pytest.mark.slow  # hypothesis, hundreds of examples
 @settings(max_examples=200, deadline=None, database=None)
 @given(st.text(alphabet=st.sampled_from(list("ab *_`\\[]()!<>&;#:^\n@./-=\"'|{}~")), max_size=120))
 def test_any_punctuation_soup_converts_as_stock(text):
@@ -106,6 +108,7 @@ def test_any_punctuation_soup_converts_as_stock(text):
     assert ours == stock
 
 
+@pytest.mark.slow  # hypothesis, hundreds of examples
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(st.sampled_from(list("ab .,;:!?\n\t\xa0<>/p&;#x") + ["&amp;", "&nbsp;", "<p>", "</p>", "&#32;", "&#46;"]), max_size=60))
 def test_word_count_counts_the_words_of_the_plain_text(pieces):

@@ -264,6 +264,7 @@ def test_previews_and_the_dev_server_write_no_owner_files(offer_site, build_at, 
     assert "https://bakery.test/offers/summer/" in (offer_site / "private/offers/summer/links.txt").read_text()
 
 
+@pytest.mark.slow  # real `sitegen` runs
 def test_sitegen_offers_prints_state_and_links(offer_site):
     result = run_cli("offers", "--source", str(offer_site), "--now", "2026-07-01T12:00:00+02:00", check=True)
     text = result.stdout
@@ -298,6 +299,7 @@ def test_post_promoting_a_future_offer_is_fine_but_a_missing_one_is_an_error(mak
     ]
 
 
+@pytest.mark.slow  # real `sitegen` runs
 def test_next_change_is_computed_printed_and_scriptable(offer_site):
     result = run_cli("build", "--source", str(offer_site), "--now", "2026-05-20T12:00:00+02:00", check=True)
     assert "next change: 2026-06-01T00:00:00+02:00" in result.stdout  # summer starts
@@ -307,6 +309,7 @@ def test_next_change_is_computed_printed_and_scriptable(offer_site):
     assert result.stdout == ""  # nothing scheduled
 
 
+@pytest.mark.slow  # real `sitegen` runs
 def test_now_setting_and_now_option(make_site):
     root = make_site(OFFERS, config='now = 2026-07-01T12:00:00\n' + BASE_CONFIG)
     run_cli("build", "--source", str(root), check=True)
@@ -317,6 +320,7 @@ def test_now_setting_and_now_option(make_site):
     assert bad.returncode == 2 and "expected an ISO 8601 date and time" in bad.stderr
 
 
+@pytest.mark.browser
 def test_call_to_action_above_the_fold_on_a_phone(offer_site, build_at, browser, http_server):
     build_at(offer_site, now=at(2026, 7, 1))  # summer expired, bread current
     base = http_server(offer_site / "output")
@@ -333,6 +337,7 @@ def test_call_to_action_above_the_fold_on_a_phone(offer_site, build_at, browser,
     page.close()
 
 
+@pytest.mark.browser
 def test_an_offer_ends_in_the_browser_before_the_next_build(offer_site, build_at, browser, http_server, tmp_path):
     build_at(offer_site, output_dir=tmp_path / "rebuilt", now=at(2026, 7, 1))  # the page once rebuilt after the end
     rebuilt_notice = " ".join(soup(tmp_path / "rebuilt/offers/summer/index.html").select_one(".notice").get_text().split())

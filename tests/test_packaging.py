@@ -10,7 +10,11 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from .conftest import REPO
+
+pytestmark = pytest.mark.slow  # pip builds a wheel and an editable install
 
 
 def quiet(output: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sitegen import build
 
 from .conftest import NOW, snapshot
@@ -12,6 +14,7 @@ def tree(folder) -> dict[str, bytes]:
     return {path: data for path, (data, _) in snapshot(folder).items()}
 
 
+@pytest.mark.slow  # process pools over a large site
 def test_parallel_and_single_process_builds_are_identical(make_site, tmp_path):
     root = make_site(corpus(160))
     single = build(root, tmp_path / "one", now=NOW, jobs=1)
@@ -45,6 +48,7 @@ def staging_folders(output):
     return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}.staging-"))
 
 
+@pytest.mark.slow  # process pools over a large site
 def test_parallel_rebuild_over_an_existing_output_moves_in_only_changed_files(make_site, tmp_path):
     """Workers write beside the output folder; files whose bytes are already there are left alone."""
     root = make_site(corpus(160))
@@ -64,6 +68,7 @@ def test_parallel_rebuild_over_an_existing_output_moves_in_only_changed_files(ma
     assert tree(out) == tree(build(root, tmp_path / "clean", now=NOW, jobs=1).output_dir)
 
 
+@pytest.mark.slow  # process pools
 def test_failed_parallel_build_leaves_output_and_no_staging(make_site, tmp_path):
     import pytest
 
@@ -83,6 +88,7 @@ def test_failed_parallel_build_leaves_output_and_no_staging(make_site, tmp_path)
     assert staging_folders(out) == []
 
 
+@pytest.mark.slow  # process pools
 def test_staging_left_by_a_killed_build_is_removed_and_a_live_one_kept(make_site, tmp_path):
     """A staging folder is abandoned when nobody holds its lock (flock): its build was killed."""
     import fcntl

@@ -10,6 +10,8 @@ import pytest
 
 from .conftest import BASE_CONFIG, post, run_cli, write_files
 
+pytestmark = pytest.mark.slow  # real `sitegen build` and `sitegen ping` runs against a local hub
+
 
 class Hub:
     """A local HTTP server recording WebSub publish requests; answers with `status`."""

@@ -715,6 +715,7 @@ def shared_template_compilation(monkeypatch):
     monkeypatch.setattr(jinja2.Environment, "compile", compile)
 
 
+@pytest.mark.slow  # a hypothesis state machine: minutes
 def test_incremental_build_with_in_memory_cache_equals_clean_build(shared_template_compilation):
     """The dev server's path: after random edits, build() with one Cache gives a clean build's tree."""
     run_state_machine_as_test(
@@ -723,6 +724,7 @@ def test_incremental_build_with_in_memory_cache_equals_clean_build(shared_templa
     )
 
 
+@pytest.mark.slow  # a hypothesis state machine: minutes
 def test_incremental_cli_build_equals_clean_build(shared_template_compilation):
     """The CLI's path: after random edits, `sitegen build` into the same folder gives a clean build's tree."""
     run_state_machine_as_test(

@@ -18,6 +18,8 @@ from sitegen.serve import DevServer
 
 from .conftest import NOW, post, watch_problems, write_files
 
+pytestmark = pytest.mark.slow  # a real server, watchdog and rebuilds in every test
+
 TIMEOUT = 10.0
 
 
@@ -207,6 +209,7 @@ def test_a_burst_of_events_is_one_rebuild(serving):
     assert server.generation - before <= 3  # the burst's build, split once at most by watchdog; then the edit's
 
 
+@pytest.mark.browser
 def test_open_page_reloads_by_itself(serving, browser):
     server = serving()
     page = browser.new_page()
