@@ -31,7 +31,6 @@ import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import jinja2
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -690,33 +689,8 @@ class CliIncrementalBuilds(IncrementalBuilds):
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
 
 
-@pytest.fixture
-def shared_template_compilation(monkeypatch):
-    """Jinja compiles a template source to the same code in every environment: compile each source once.
-
-    Most of a small site's build is compiling the theme's templates, and every example (and every
-    clean build) makes new environments; sharing the compiled code makes a build about 4x faster
-    here, so more examples run and shrinking finishes. It changes no output: the code is keyed by
-    the template's source, name and file, so an edited template is compiled anew, and sitegen's
-    own caching (which environment, which template, reloads) runs as ever. Only this process's
-    builds use it, not the CLI's.
-    """
-    original = jinja2.Environment.compile
-    compiled: dict[tuple, object] = {}
-
-    def compile(self, source, *args, **kwargs):
-        if not isinstance(source, str):
-            return original(self, source, *args, **kwargs)
-        key = (source, args, tuple(sorted(kwargs.items())), type(self), self.trim_blocks, self.lstrip_blocks, self.keep_trailing_newline, self.optimized)
-        if key not in compiled:
-            compiled[key] = original(self, source, *args, **kwargs)
-        return compiled[key]
-
-    monkeypatch.setattr(jinja2.Environment, "compile", compile)
-
-
 @pytest.mark.slow  # a hypothesis state machine: minutes
-def test_incremental_build_with_in_memory_cache_equals_clean_build(shared_template_compilation):
+def test_incremental_build_with_in_memory_cache_equals_clean_build():
     """The dev server's path: after random edits, build() with one Cache gives a clean build's tree."""
     run_state_machine_as_test(
         InMemoryIncrementalBuilds,
@@ -725,7 +699,7 @@ def test_incremental_build_with_in_memory_cache_equals_clean_build(shared_templa
 
 
 @pytest.mark.slow  # a hypothesis state machine: minutes
-def test_incremental_cli_build_equals_clean_build(shared_template_compilation):
+def test_incremental_cli_build_equals_clean_build():
     """The CLI's path: after random edits, `sitegen build` into the same folder gives a clean build's tree."""
     run_state_machine_as_test(
         CliIncrementalBuilds,
