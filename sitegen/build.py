@@ -17,9 +17,10 @@ from .feeds import build_feeds
 from .links import check_links
 from .model import Site
 from .ping import read_pending, write_pending
+from .placeholders import placeholder_warnings
 from .plan import Plan, plan_outputs
 from .render import make_environment, render_all
-from .site import BuildOptions, build_site, placeholder_warnings
+from .site import BuildOptions, build_site
 from .theme import Theme, load_theme, template_files, theme_static
 from .write import Stager, WriteReport, remove_abandoned_staging, write_files, write_site
 

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config", "hours"),
     ("frontmatter", "markdown", "meta", "content"),
     ("model", "campaign"),
-    ("site",),
+    ("site", "placeholders"),
     ("feeds",),
     ("formats", "head"),
     ("plan",),
