@@ -65,6 +65,10 @@ class Cache:
     """Digests of long strings (post bodies) by object, handed from one build's fingerprints to the next."""
     folder: Path | None = None
     """Where the cache is saved, if it is (compiled templates are kept there too)."""
+    variant: str | None = None
+    """A subfolder of `folder` for the files whose values depend on the settings and base URL (render
+    records, written files, page heads, feed HTML): the dev server keeps its own there, so it and
+    `sitegen build` never evict each other's. Parsed documents depend on neither and stay shared."""
     loaded: dict[str, Any] | None = field(default=None, repr=False)
     """File name -> what load_cache() read from it (inner dicts copied): save_cache() leaves a file alone while that is still its part."""
     environments: dict[tuple, Any] = field(default_factory=dict)
@@ -91,6 +95,9 @@ SHARDED = {
 a content file's parsed document and status ("documents-NN.pickle"), and what the build made of it
 under the settings: its page's head and its HTML as feeds carry it ("derived-NN.pickle"). A
 settings edit changes every derived value, and then leaves the documents files alone."""
+SHARED = ("documents",)
+"""Kinds of files whose values depend neither on the settings nor on the base URL: always kept in the
+cache folder itself, whatever the cache's variant."""
 FORMAT = 7
 
 
@@ -168,12 +175,13 @@ def _unimported_version(package: str) -> str | None:
     return match.group(1) if match else None
 
 
-def load_cache(folder: Path) -> tuple[Cache, tuple[str, ...]]:
-    """The cache saved in folder; each file that is unusable is left out, with a warning saying why."""
-    cache, warnings, loaded = Cache(folder=folder), [], {}
+def load_cache(folder: Path, variant: str | None = None) -> tuple[Cache, tuple[str, ...]]:
+    """The cache saved in folder (its settings-dependent part from folder/variant, if given); each file
+    that is unusable is left out, with a warning saying why."""
+    cache, warnings, loaded = Cache(folder=folder, variant=variant), [], {}
     outdated: dict[str, list[Path]] = {}  # what made them -> the files: after an upgrade, every file at once
     for name in _file_names():
-        path = folder / name
+        path = _location(folder, variant, name)
         try:
             with path.open("rb") as file:
                 header = pickle.load(file)
@@ -208,16 +216,20 @@ def save_cache(folder: Path, cache: Cache) -> None:
     A file whose part nothing changed is left alone: writing 80 MB for 10,000 posts costs half a second.
     """
     for name, state in _parts(cache).items():
-        path = folder / name
+        path = _location(folder, cache.variant, name)
         if cache.loaded is not None and name in cache.loaded and path.is_file() and _same(cache.loaded[name], state):
             continue
         if name != CACHE_FILE and not any(state.values()) and not path.exists():
             continue  # an empty shard that never held anything
+        saved = state
         if name == CACHE_FILE:
             # Only records made this build hold bytes; the output folder holds them (dataclasses.replace is slow).
-            state = state | {"renders": {key: r if r.data is None else dataclasses.replace(r, data=None) for key, r in cache.renders.items()}}
+            saved = state | {"renders": {key: r if r.data is None else dataclasses.replace(r, data=None) for key, r in cache.renders.items()}}
         prepare_cache_folder(folder)
-        write_atomically(path, functools.partial(_pickle_part, state), mode=0o600)
+        path.parent.mkdir(exist_ok=True)
+        write_atomically(path, functools.partial(_pickle_part, saved), mode=0o600)
+        if cache.loaded is not None:  # a process that saves again (the dev server) rewrites only what changed since
+            cache.loaded[name] = _snapshot(state)
 
 
 def _pickle_part(state: dict[str, Any], file: BinaryIO) -> None:
@@ -237,6 +249,12 @@ def _shard_of(source_path: str) -> int:
 
 def _shard_name(kind: str, shard: int) -> str:
     return f"{kind}-{shard:02d}.pickle"
+
+
+def _location(folder: Path, variant: str | None, name: str) -> Path:
+    """Where the cache file `name` is kept: in folder if it is shared, else in the variant's subfolder."""
+    shared = name != CACHE_FILE and name.split("-", 1)[0] in SHARED
+    return folder / name if variant is None or shared else folder / variant / name
 
 
 def _file_names() -> list[str]:

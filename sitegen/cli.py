@@ -201,7 +201,11 @@ class _Progress:
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in your web browser.")
 @click.option("--poll", is_flag=True, help="Poll for changes instead of file-system events (network and container mounts).")
 @now_option
-def serve_command(source: Path, port: int, host: str, drafts: bool, future: bool, open_browser: bool, poll: bool, now: dt.datetime | None) -> None:
+@click.option("--no-cache", is_flag=True, help="Neither use nor update the build cache (.sitegen-cache/).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=default_jobs, show_default="one per core", help="Processes for the first build.")
+def serve_command(
+    source: Path, port: int, host: str, drafts: bool, future: bool, open_browser: bool, poll: bool, now: dt.datetime | None, no_cache: bool, jobs: int
+) -> None:
     """Serve the site locally, rebuild on every change, and reload open browser tabs."""
     from .serve import DevServer, served_by  # watchdog and the HTTP server only load for this command
 
@@ -219,7 +223,10 @@ def serve_command(source: Path, port: int, host: str, drafts: bool, future: bool
         click.echo(f"{stamp} {served_by(outcome)}")
 
     try:
-        server = DevServer(source, host=host, port=port, drafts=drafts, future=future, poll=poll, clock=clock, log=log)
+        server = DevServer(
+            source, host=host, port=port, drafts=drafts, future=future, poll=poll, clock=clock, log=log,
+            cache_folder=None if no_cache else source / CACHE_DIR, jobs=jobs,
+        )
     except OSError as error:
         hint = ""
         if error.errno == errno.EADDRINUSE:
@@ -227,6 +234,9 @@ def serve_command(source: Path, port: int, host: str, drafts: bool, future: bool
         raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}") from None
     # A service manager's stop (SIGTERM) ends the server as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(KeyboardInterrupt()))
+    for warning in server.cache_warnings:
+        _warn(warning)
+    click.echo(f"Building the site for {server.url}/ ...")
     server.start()
     click.echo(f"Serving {server.url}/  (watching {source.resolve()}; Ctrl-C to stop)")
     if open_browser:

@@ -2,7 +2,8 @@
 
 Workers are forked, so they inherit everything the parent holds (the site, the plan, the Jinja
 environment) without pickling it; only each job's small arguments and results cross over. Fork
-is not safe in a process that runs threads, so the dev server never asks for more than one job.
+is not safe in a process that runs threads, so the dev server asks for more than one job only
+for its first build, before it starts its threads.
 """
 
 from __future__ import annotations

@@ -23,13 +23,17 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .build import OUTPUT_DIR, PRIVATE_DIR, BuildResult, build
-from .cache import CACHE_DIR, Cache
+from .cache import CACHE_DIR, Cache, load_cache, prepare_cache_folder, save_cache
 from .config import CONFIG_FILE, load_config
 from .content import CONTENT_DIR
 from .errors import Problem, SitegenError
 from .theme import TEMPLATES_DIR, load_theme
 
 EVENTS_PATH = "/__sitegen/events"
+SERVE_DIR = "serve"
+"""The dev server's own part of the on-disk cache (.sitegen-cache/serve/): what depends on its base URL,
+drafts and future options (render records, page heads, feed HTML) and the site it built (site/), so
+its next start rebuilds only what changed. Parsed documents stay shared with `sitegen build`."""
 DEBOUNCE_SECONDS = 0.05
 IDLE_SECONDS = 2.0
 """After this long without changes, the server collects the garbage of earlier builds."""
@@ -125,14 +129,29 @@ class DevServer:
         poll: bool = False,
         clock: Callable[[], dt.datetime],
         log: Callable[[BuildOutcome], None] = lambda outcome: None,
+        cache_folder: Path | None = None,
+        jobs: int = 1,
     ):
+        """cache_folder: the site's on-disk cache (.sitegen-cache) to start from and keep up to date;
+        None keeps the cache in memory only. jobs: processes for the first build (later ones run here)."""
         self.root = Path(root).resolve()
         self.drafts, self.future, self.poll = drafts, future, poll
         self.clock, self.log = clock, log
-        self.cache = Cache()
+        self.jobs = jobs
         # Listen first: a port in use must fail before anything is made on disk.
         self.httpd = _HTTPServer((host, port), _Handler, self)
-        self.output_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))  # drafts never reach output/
+        self.cache, self.cache_warnings = Cache(), ()
+        self._claim = _claim(cache_folder / SERVE_DIR) if cache_folder is not None else None
+        if cache_folder is not None:
+            # A second server on the same site shares the parsed documents, but neither saves nor
+            # builds into the first one's part of the cache.
+            self.cache, self.cache_warnings = load_cache(cache_folder, SERVE_DIR if self._claim else None)
+            gc.freeze()  # the loaded cache lives as long as the server: keep it out of the collector's passes
+        if self._claim is not None:
+            self.output_dir = cache_folder / SERVE_DIR / "site"  # drafts never reach output/
+        else:
+            self.output_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
+        self._unsaved = False
         self.host, self.port = self.httpd.server_address[:2]
         self._changed = threading.Condition()
         self._state = threading.Condition()
@@ -154,8 +173,11 @@ class DevServer:
 
     # --- building ------------------------------------------------------------------
 
-    def rebuild(self) -> BuildOutcome:
-        """Build once now (requests wait for it); a failed build keeps the last good site served."""
+    def rebuild(self, jobs: int = 1) -> BuildOutcome:
+        """Build once now (requests wait for it); a failed build keeps the last good site served.
+
+        More than one job forks worker processes: only while no other thread runs (the first build).
+        """
         with self._state:
             self._building = True
         started = time.perf_counter()
@@ -163,7 +185,14 @@ class DevServer:
         try:
             # Its own base_url: so the build writes no owner files (those carry the site's real addresses).
             result = build(
-                self.root, self.output_dir, now=self.clock(), drafts=self.drafts, future=self.future, base_url=self.url, cache=self.cache,
+                self.root,
+                self.output_dir,
+                now=self.clock(),
+                drafts=self.drafts,
+                future=self.future,
+                base_url=self.url,
+                cache=self.cache,
+                jobs=jobs,
                 wall_clock_ns=time.time_ns(),
             )
         except SitegenError as error:
@@ -176,6 +205,7 @@ class DevServer:
             self.problems = problems
             outcome = BuildOutcome(self.generation, result, problems, time.perf_counter() - started)
             self._state.notify_all()
+        self._unsaved = True
         self.log(outcome)
         # What survives a build is mostly the cache: tens of thousands of long-lived objects. Keep
         # them out of the collector's passes, which otherwise stall the next rebuild at random;
@@ -220,8 +250,9 @@ class DevServer:
         while not self._stopping.is_set():
             with self._changed:
                 idle = not self._changed.wait_for(lambda: self._pending_since is not None or self._stopping.is_set(), IDLE_SECONDS)
-            if idle:
-                if not self._heap_settled:  # nothing to build: a good moment for a full collection
+            if idle:  # nothing to build: a good moment to save the cache and for a full collection
+                self.save_cache()
+                if not self._heap_settled:
                     self._collect()
                 continue
             with self._changed:
@@ -234,6 +265,16 @@ class DevServer:
                     return
                 self._pending_since = None
             self.rebuild()
+
+    def save_cache(self) -> None:
+        """Write what changed in the cache since it was last saved (when this server owns its part)."""
+        if self._claim is None or not self._unsaved:
+            return
+        self._unsaved = False
+        try:
+            save_cache(self.cache.folder, self.cache)
+        except OSError:
+            pass  # a cache only saves work: a full disk must not stop the server; the next start rebuilds more
 
     def watched(self) -> list[tuple[Path, bool]]:
         """(folder, recursive) pairs to watch: content, templates, the theme, and the settings file's folder."""
@@ -252,7 +293,7 @@ class DevServer:
 
     def start(self) -> None:
         """Build, then serve and watch in background threads."""
-        self.rebuild()
+        self.rebuild(jobs=self.jobs)  # before any thread starts: its workers are forked
         self._observer = (PollingObserver(timeout=0.5) if self.poll else Observer())
         handler = _ChangeHandler(self)
         for folder, recursive in self.watched():
@@ -264,7 +305,7 @@ class DevServer:
             self._threads.append(thread)
 
     def stop(self) -> None:
-        """Stop watching and serving, end every open event stream, remove the private folder."""
+        """Stop watching and serving, end every open event stream; save the cache, or remove the temporary folder."""
         self._stopping.set()
         with self._changed:
             self._changed.notify_all()
@@ -277,7 +318,11 @@ class DevServer:
         self.httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
-        shutil.rmtree(self.output_dir, ignore_errors=True)
+        if self._claim is None:
+            shutil.rmtree(self.output_dir, ignore_errors=True)
+        elif not any(thread.is_alive() for thread in self._threads):  # else a build may be changing the cache
+            self.save_cache()
+            self._claim.close()  # releases the lock
 
     # --- serving -------------------------------------------------------------------
 
@@ -301,6 +346,24 @@ class DevServer:
         if not target.is_file() or target.name == ".sitegen-manifest.json":
             return 404, None
         return 200, target
+
+
+def _claim(folder: Path):
+    """Lock folder for this server (an open file, closed to release it), or None if another server holds it
+    or the platform cannot lock files."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: every server builds into a temporary folder
+        return None
+    prepare_cache_folder(folder.parent)
+    folder.mkdir(exist_ok=True)
+    handle = open(folder / "lock", "wb")  # noqa: SIM115 - held open while the server runs
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
 
 
 class _ChangeHandler(FileSystemEventHandler):
@@ -449,5 +512,6 @@ def served_by(outcome: BuildOutcome) -> str:
     other = len(result.rendered) - feeds - pages
     milliseconds = round(outcome.seconds * 1000)
     extra = f", {other} other files" if other else ""
-    return f"rebuilt {pages} page{'s' if pages != 1 else ''}, {feeds} feed{'s' if feeds != 1 else ''}{extra} in {milliseconds} ms"
+    reused = len(result.plan.outputs) - len(result.rendered)
+    return f"rebuilt {pages} page{'s' if pages != 1 else ''}, {feeds} feed{'s' if feeds != 1 else ''}{extra}, {reused} from cache in {milliseconds} ms"
 

@@ -263,3 +263,75 @@ def test_a_port_in_use_is_a_clear_error_that_leaves_nothing_behind(make_site, tm
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and f"--port {port + 1}" in result.stderr
     assert list(temporary.iterdir()) == []  # no empty private build folder left in the temporary folder
+
+
+def test_first_build_starts_from_the_on_disk_cache_and_keeps_its_own_part(make_site, tmp_path, monkeypatch):
+    """After `sitegen build`, the server parses nothing; its site equals a clean build at its URL; its
+    next start renders nothing; and `sitegen build` afterwards still reuses everything it cached."""
+    import sitegen.content
+    from sitegen.build import build
+    from sitegen.cache import CACHE_DIR
+
+    from .test_cache import build_cli, cold_tree, tree
+    from .test_incremental import corpus
+
+    root = make_site(corpus(30))
+    build_cli(root)
+    published = tree(root / "output")
+    parsed = []
+    read_document = sitegen.content.read_document
+    monkeypatch.setattr(sitegen.content, "read_document", lambda *args, **kwargs: parsed.append(args[2]) or read_document(*args, **kwargs))
+
+    def start(port: int = 0) -> tuple[DevServer, list]:
+        outcomes = []
+        server = DevServer(root, port=port, clock=lambda: NOW, log=outcomes.append, cache_folder=root / CACHE_DIR)
+        server.start()
+        return server, outcomes
+
+    server, outcomes = start()
+    try:
+        assert parsed == []  # every document came from the cache `sitegen build` saved
+        assert server.output_dir == root / CACHE_DIR / "serve" / "site"
+        first = outcomes[0].result
+        assert len(first.rendered) == len(first.plan.outputs)  # its URLs are not build's: every page renders
+        clean = build(root, tmp_path / "clean", now=NOW, base_url=server.url)
+        parsed.clear()  # the clean build parsed every file
+        assert tree(server.output_dir) == tree(clean.output_dir)
+        port, url = server.port, server.url
+    finally:
+        server.stop()
+    assert (root / CACHE_DIR / "serve" / "build.pickle").is_file()  # saved when it stopped
+
+    server, outcomes = start(port)  # same URL: the same pages
+    try:
+        assert server.url == url and parsed == []
+        assert outcomes[0].result.rendered == ()  # every page was kept from its last run
+        assert tree(server.output_dir) == tree(clean.output_dir)
+    finally:
+        server.stop()
+
+    assert tree(root / "output") == published  # the server never touches output/
+    summary = build_cli(root).stdout
+    assert f"rendered 0, {len(first.plan.outputs)} from cache; 0 written" in summary, summary
+    assert tree(root / "output") == cold_tree(root, tmp_path)
+
+
+def test_a_second_server_on_the_same_site_leaves_the_first_ones_cache_alone(make_site):
+    from sitegen.cache import CACHE_DIR
+
+    root = make_site(SITE)
+    first = DevServer(root, port=0, clock=lambda: NOW, cache_folder=root / CACHE_DIR)
+    first.start()
+    try:
+        second = DevServer(root, port=0, clock=lambda: NOW, cache_folder=root / CACHE_DIR, drafts=True)
+        second.start()
+        try:
+            assert second.output_dir != first.output_dir and not second.output_dir.is_relative_to(root)
+            assert fetch(second.url + "/posts/draft/")[0] == 200
+            assert fetch(first.url + "/posts/draft/")[0] == 404
+        finally:
+            second.stop()
+        assert not second.output_dir.exists()
+        assert fetch(first.url + "/posts/first/")[0] == 200
+    finally:
+        first.stop()
