@@ -9,6 +9,7 @@ for its first build, before it starts its threads.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -64,6 +65,10 @@ _worker_function: Callable[[Any], Any] | None = None
 def _install(function: Callable[[Any], Any]) -> None:
     global _worker_function
     _worker_function = function
+    # Pool.terminate() stops workers with SIGTERM: a handler the parent installed (the dev server
+    # turns SIGTERM into Ctrl-C) must not survive the fork, or a worker outlives its pool and the
+    # parent waits for it forever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _call(item: Any) -> Any:

@@ -145,3 +145,21 @@ def test_no_staging_for_an_output_folder_whose_files_take_its_group(tmp_path):
     os.chmod(out, 0o2755)
     assert Stager.beside(out) is None
     assert staging_folders(out) == []
+
+
+def test_workers_end_on_sigterm_whatever_handler_the_parent_installed():
+    """The pool ends its workers with SIGTERM; the dev server turns SIGTERM into Ctrl-C, and workers
+    that inherited that handler could outlive the pool, which then waited for them forever."""
+    import signal
+
+    from sitegen.pool import run_parallel
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        results = run_parallel(lambda number: signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, range(400), 2)
+        assert results is not None and all(results)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
