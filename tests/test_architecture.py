@@ -58,17 +58,26 @@ ENVIRONMENT = {"os.environ", "os.getenv", "os.getcwd", "os.getcwdb", "pathlib.Pa
 PRINTS_OR_EXITS = {"print", "sys.exit", "exit", "quit", "click.echo", "click.secho", "os._exit"}
 
 
+def unit_of(module: str) -> str:
+    """What a module is placed by: itself, or for a module of a subpackage ('cli/build'), the subpackage."""
+    return module.split("/")[0]
+
+
 def rank_of(module: str) -> int | None:
-    return next((rank for rank, layer in enumerate(LAYERS) if module in layer), None)
+    return next((rank for rank, layer in enumerate(LAYERS) if unit_of(module) in layer), None)
 
 
 def read_package(package: Path) -> dict[str, ast.Module]:
-    """Each module of the package (subpackages and links left out), parsed."""
-    return {path.stem: ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in sorted(package.glob("*.py"))}
+    """Each module of the package, and of its subpackages ('cli/build'), parsed; folders that are
+    links (the themes) left out."""
+    paths = sorted(package.glob("*.py")) + sorted(p for p in package.glob("*/*.py") if not p.parent.is_symlink())
+    return {path.relative_to(package).with_suffix("").as_posix(): ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in paths}
 
 
-def imports_of(tree: ast.Module) -> list[tuple[int, str | None, str]]:
-    """(line, sitegen module imported or None for the package root, what the line says)."""
+def imports_of(tree: ast.Module, module: str = "") -> list[tuple[int, str | None, str]]:
+    """(line, sitegen module imported or None for the package root, what the line says), for `module`
+    ('cli/build' is a level deeper: its `from ..build` is build, its `from .common` its own subpackage)."""
+    depth = module.count("/") + 1
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -78,13 +87,16 @@ def imports_of(tree: ast.Module) -> list[tuple[int, str | None, str]]:
                 elif alias.name.startswith("sitegen."):
                     found.append((node.lineno, alias.name.split(".")[1], f"import {alias.name}"))
         elif isinstance(node, ast.ImportFrom):
-            inside = node.level == 1 or (node.level == 0 and node.module is not None and node.module.split(".")[0] == "sitegen")
+            said = "from " + "." * node.level + (node.module or "") + " import " + ", ".join(a.name for a in node.names)
+            if 0 < node.level < depth:  # within its own subpackage
+                found.append((node.lineno, unit_of(module), said))
+                continue
+            inside = node.level == depth or (node.level == 0 and node.module is not None and node.module.split(".")[0] == "sitegen")
             if not inside:
                 continue
-            module = node.module if node.level == 1 else (node.module or "").partition(".")[2]
-            said = "from " + "." * node.level + (node.module or "") + " import " + ", ".join(a.name for a in node.names)
+            target = node.module if node.level == depth else (node.module or "").partition(".")[2]
             # `from . import x` reads the root's namespace, where build is the function, not the module.
-            found.append((node.lineno, module.split(".")[0] if module else None, said))
+            found.append((node.lineno, target.split(".")[0] if target else None, said))
     return found
 
 
@@ -115,7 +127,7 @@ def dotted_names(tree: ast.Module) -> list[tuple[int, str]]:
 
 def placement_problems(modules: dict[str, ast.Module]) -> list[str]:
     placed = [module for layer in LAYERS for module in layer]
-    unplaced = sorted(set(modules) - set(placed) - {"__init__"})
+    unplaced = sorted({unit_of(module) for module in modules} - set(placed) - {"__init__"})
     twice = sorted({module for module in placed if placed.count(module) > 1})
     return [f"{module}: not in LAYERS" for module in unplaced] + [f"{module}: in LAYERS twice" for module in twice]
 
@@ -126,7 +138,7 @@ def layer_problems(modules: dict[str, ast.Module]) -> list[str]:
         rank = rank_of(module)
         if rank is None:
             continue
-        for line, imported, said in imports_of(tree):
+        for line, imported, said in imports_of(tree, module):
             imported_rank = rank_of(imported) if imported else None
             if imported_rank is not None and imported_rank > rank:
                 problems.append(f"{module}.py:{line}: {said}: {imported} is in a later layer")
@@ -138,7 +150,7 @@ def root_import_problems(modules: dict[str, ast.Module]) -> list[str]:
         f"{module}.py:{line}: {said}: imports the package root"
         for module, tree in modules.items()
         if module != "__init__"
-        for line, imported, said in imports_of(tree)
+        for line, imported, said in imports_of(tree, module)
         if imported is None
     ]
 
@@ -146,7 +158,7 @@ def root_import_problems(modules: dict[str, ast.Module]) -> list[str]:
 def reads_problems(modules: dict[str, ast.Module], names: set[str], allowed: set[str], what: str) -> list[str]:
     problems = []
     for module, tree in modules.items():
-        if module in allowed or module == "__init__":
+        if unit_of(module) in allowed or module == "__init__":
             continue
         for line, name in dotted_names(tree):
             if name in names:
@@ -165,7 +177,7 @@ def environment_problems(modules: dict[str, ast.Module]) -> list[str]:
 def print_or_exit_problems(modules: dict[str, ast.Module]) -> list[str]:
     problems = []
     for module, tree in modules.items():
-        if module in ("cli", "__main__"):
+        if unit_of(module) in ("cli", "__main__"):
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and ast.unparse(node.func) in PRINTS_OR_EXITS:
@@ -263,3 +275,15 @@ def test_an_environment_read_and_a_print_are_reported(tmp_path):
     modules = broken_copy(tmp_path, {"render": "import os\nHOME = os.environ['HOME']\nprint(HOME)"})
     assert without_lines(environment_problems(modules)) == ["render.py: os.environ: reads the environment or working directory"]
     assert without_lines(print_or_exit_problems(modules)) == ["render.py: print"]
+
+
+def test_modules_of_a_subpackage_are_placed_and_checked_by_their_subpackage():
+    """The CLI is a package: `from ..build` in cli/build.py is the build module, `from .common` its own
+    subpackage, `from .. import x` the package root; and nothing of the pipeline may import the CLI."""
+    tree = ast.parse("from ..build import build\nfrom .common import report\nfrom .. import build as b\n")
+    assert [imported for _, imported, _ in imports_of(tree, "cli/build")] == ["build", "cli", None]
+    assert "cli/build" in MODULES and "cli/__init__" in MODULES
+    modules = {"content": ast.parse("from .cli.common import report"), "cli/build": tree}
+    assert layer_problems(modules) == ["content.py:1: from .cli.common import report: cli is in a later layer"]
+    assert root_import_problems(modules) == ["cli/build.py:3: from .. import build: imports the package root"]
+    assert print_or_exit_problems({"cli/build": ast.parse("print('fine: the CLI prints')")}) == []
