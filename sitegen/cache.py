@@ -226,7 +226,6 @@ def save_cache(folder: Path, cache: Cache) -> None:
             # Only records made this build hold bytes; the output folder holds them (dataclasses.replace is slow).
             saved = state | {"renders": {key: r if r.data is None else dataclasses.replace(r, data=None) for key, r in cache.renders.items()}}
         prepare_cache_folder(folder)
-        path.parent.mkdir(exist_ok=True)
         write_atomically(path, functools.partial(_pickle_part, saved), mode=0o600)
         if cache.loaded is not None:  # a process that saves again (the dev server) rewrites only what changed since
             cache.loaded[name] = _snapshot(state)

@@ -214,9 +214,7 @@ def write_files(folder: Path, files: dict[str, bytes]) -> WriteReport:
         return WriteReport((), 0, ())
     written: list[str] = []
     for path, data in sorted(files.items()):
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if write_if_changed(target, data)[0]:
+        if write_if_changed(folder / path, data)[0]:  # the atomic write makes missing folders
             written.append(path)
     removed = _prune_and_record(folder, set(files))
     return WriteReport(tuple(written), len(files) - len(written), tuple(removed))
