@@ -1,4 +1,5 @@
-"""Files on disk written whole or not at all: the one atomic write (a new file beside the target, then a rename).
+"""Files on disk written whole or not at all: the one atomic write (a new file beside the target, then a
+rename); and the one lock a process holds on a folder it works in (a build's staging folder, the dev server's cache).
 
 write_site() writes pages with it, the cache its memos and `sitegen ping` its list of pending
 feeds. It sits below every step (the cache is handed to most of them), so it knows none of them.
@@ -64,3 +65,19 @@ def write_new_file(path: str, data: bytes, *, mode: int = 0o644) -> os.stat_resu
         return os.fstat(handle)
     finally:
         os.close(handle)
+
+
+def hold_lock(path: str | os.PathLike) -> int | None:
+    """An open descriptor of the file at path (made if missing) holding its exclusive lock (flock) until
+    it is closed; None when another process holds the lock, or the platform has no flock (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    handle = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        return None
+    return handle

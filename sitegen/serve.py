@@ -7,6 +7,7 @@ import gc
 import html
 import http.server
 import mimetypes
+import os
 import posixpath
 import shutil
 import socketserver
@@ -27,6 +28,7 @@ from .cache import CACHE_DIR, Cache, load_cache, prepare_cache_folder, save_cach
 from .config import CONFIG_FILE, load_config
 from .content import CONTENT_DIR
 from .errors import Problem, SitegenError
+from .files import hold_lock
 from .theme import TEMPLATES_DIR, load_theme
 
 EVENTS_PATH = "/__sitegen/events"
@@ -322,7 +324,7 @@ class DevServer:
             shutil.rmtree(self.output_dir, ignore_errors=True)
         elif not any(thread.is_alive() for thread in self._threads):  # else a build may be changing the cache
             self.save_cache()
-            self._claim.close()  # releases the lock
+            os.close(self._claim)  # releases the lock
 
     # --- serving -------------------------------------------------------------------
 
@@ -348,22 +350,12 @@ class DevServer:
         return 200, target
 
 
-def _claim(folder: Path):
-    """Lock folder for this server (an open file, closed to release it), or None if another server holds it
-    or the platform cannot lock files."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: every server builds into a temporary folder
-        return None
+def _claim(folder: Path) -> int | None:
+    """Lock folder for this server (a descriptor, closed to release it), or None if another server holds
+    it or the platform cannot lock files (then every server builds into a temporary folder)."""
     prepare_cache_folder(folder.parent)
     folder.mkdir(exist_ok=True)
-    handle = open(folder / "lock", "wb")  # noqa: SIM115 - held open while the server runs
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        return None
-    return handle
+    return hold_lock(folder / "lock")
 
 
 class _ChangeHandler(FileSystemEventHandler):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .content import StaticFile
-from .files import write_atomically, write_new_file
+from .files import hold_lock, write_atomically, write_new_file
 
 try:
     import fcntl
@@ -63,8 +63,10 @@ class Stager:
                 if inside.st_mode & S_ISGID or inside.st_gid != beside.st_gid:
                     return None
             os.makedirs(stager.folder)
-            stager._lock = os.open(os.path.join(stager.folder, cls.LOCK), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-            fcntl.flock(stager._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            stager._lock = hold_lock(os.path.join(stager.folder, cls.LOCK))
+            if stager._lock is None:  # the folder is this process's own: only a failing platform gets here
+                stager.remove()
+                return None
             stager._output_existed = os.path.isdir(stager.output)  # else nothing in it can hold an output's bytes
             if stager._output_existed and not stager._can_rename_into_output():
                 stager.remove()
