@@ -101,7 +101,7 @@ def format_day_list(days: tuple[int, ...]) -> str:
 def _times_per_day(rows: tuple[OpeningHours, ...]) -> tuple[tuple[str, ...], ...]:
     """Each weekday's opening times ('7:00–15:00', ...), Monday first; () when closed."""
     return tuple(
-        tuple(f"{format_time(opens)}–{format_time(closes)}" for opens, closes in sorted({(r.opens, r.closes) for r in rows if day in r.days}))
+        tuple(_span(opens, closes) for opens, closes in sorted({(r.opens, r.closes) for r in rows if day in r.days}))
         for day in range(7)
     )
 
@@ -121,8 +121,13 @@ def _special_order(row: SpecialHours) -> tuple:
     return (row.date, row.last, row.opens or "", row.closes or "", row.note)
 
 
+def _span(opens: str, closes: str) -> str:
+    """'7:00–15:00'."""
+    return f"{format_time(opens)}–{format_time(closes)}"
+
+
 def _times(row: SpecialHours) -> str:
-    return "" if row.closed else f"{format_time(row.opens or '')}–{format_time(row.closes or '')}"
+    return "" if row.closed else _span(row.opens or "", row.closes or "")
 
 
 def _format_day(day: dt.date, today: dt.date) -> str:
