@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import Cache
-from .campaign import render_owner_files
-from .config import load_config
-from .content import read_content
+from .campaign import OwnerFilesMemo, render_owner_files
+from .config import ConfigMemo, read_settings
+from .content import ContentMemo, read_content
 from .errors import Problem
-from .feeds import build_feeds
+from .feeds import FeedsMemo, build_feeds
+from .fingerprint import Fingerprinter, FingerprintMemo
 from .links import check_links
 from .model import Site
 from .ping import read_pending, write_pending
 from .placeholders import placeholder_warnings
-from .plan import Plan, plan_outputs
-from .render import make_environment, render_all
-from .site import BuildOptions, build_site
-from .theme import Theme, load_theme, template_files, theme_static
-from .write import Stager, WriteReport, remove_abandoned_staging, write_files, write_site
+from .plan import Plan, PlanMemo, fingerprinter, plan_outputs
+from .render import RenderMemo, environment, render_all
+from .site import BuildOptions, SiteMemo, build_site
+from .theme import Theme, load_theme, theme_static
+from .write import Stager, WriteMemo, WriteReport, remove_abandoned_staging, write_files, write_site
 
 OUTPUT_DIR = "output"
 PRIVATE_DIR = "private"
@@ -33,6 +34,26 @@ tracked links and QR codes now (and the subscriber service's data later)."""
 def offers_private_dir(root: Path) -> Path:
     """Where builds write each offer's links.txt, qr.svg and qr.png: <root>/private/offers/<slug>/."""
     return Path(root) / PRIVATE_DIR / "offers"
+
+
+@dataclass(frozen=True)
+class Memos:
+    """What each step of a build may reuse from the last one: each step's memo, declared beside it.
+
+    A build takes them and returns new ones (BuildResult.memos); cache.DiskCache keeps them between
+    commands, the dev server in memory from build to build. A build with memos gives exactly the
+    bytes a build without gives.
+    """
+
+    config: ConfigMemo = field(default_factory=ConfigMemo)
+    content: ContentMemo = field(default_factory=ContentMemo)
+    site: SiteMemo = field(default_factory=SiteMemo)
+    feeds: FeedsMemo = field(default_factory=FeedsMemo)
+    plan: PlanMemo = field(default_factory=PlanMemo)
+    fingerprints: FingerprintMemo = field(default_factory=FingerprintMemo)
+    render: RenderMemo = field(default_factory=RenderMemo)
+    write: WriteMemo = field(default_factory=WriteMemo)
+    owner_files: OwnerFilesMemo = field(default_factory=OwnerFilesMemo)
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,8 @@ class BuildResult:
     """What was written to offers_private_dir(); None when this build wrote no owner files."""
     warnings: tuple[Problem, ...] = ()
     """What built but should be looked at (a post too large for feeds)."""
+    memos: Memos = field(default_factory=Memos)
+    """What the next build may reuse."""
 
 
 def load_site(
@@ -60,25 +83,38 @@ def load_site(
     options: BuildOptions,
     *,
     base_url: str | None = None,
-    cache: Cache | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
     wall_clock_ns: int | None = None,
 ) -> tuple[Site, Plan]:
     """Read, check and plan a site without rendering or writing anything."""
-    site, plan, _, _ = _load(root, options, base_url, cache, progress, jobs, wall_clock_ns)
-    return site, plan
+    loaded = _load(root, options, base_url, Memos(), progress, jobs, wall_clock_ns)
+    return loaded.site, loaded.plan
 
 
-def _load(root, options, base_url, cache, progress, jobs, wall_clock_ns) -> tuple[Site, Plan, Theme, tuple[Problem, ...]]:
-    """load_site(), the theme it resolved, which rendering needs too, and the warnings of the content."""
-    config = load_config(root, base_url=base_url, cache=cache)
+@dataclass(frozen=True)
+class _Loaded:
+    site: Site
+    plan: Plan
+    theme: Theme
+    warnings: tuple[Problem, ...]
+    memos: Memos
+    fingerprint: Fingerprinter
+    """The build's: what the plan digested, rendering need not digest again."""
+
+
+def _load(root, options, base_url, memos: Memos, progress, jobs, wall_clock_ns) -> _Loaded:
+    """load_site(), with the theme it resolved (rendering needs it too), the warnings of the content, and the new memos."""
+    config, config_memo = read_settings(root, base_url, memos.config)
     theme = load_theme(root, config.theme)
-    content = read_content(root, config, cache, progress, jobs, wall_clock_ns)
-    site = build_site(content, config, options, cache)
-    plan = plan_outputs(site, build_feeds(site, cache), theme_static(theme, content.static_files), cache)
+    content, content_memo = read_content(root, config, memos.content, progress, jobs, wall_clock_ns)
+    site, site_memo = build_site(content, config, options, memos.site)
+    feeds, feeds_memo = build_feeds(site, memos.feeds)
+    fingerprint = fingerprinter(memos.fingerprints)
+    plan, plan_memo = plan_outputs(site, feeds, theme_static(theme, content.static_files), memos.plan, fingerprint)
     check_links(site, plan, content)
-    return site, plan, theme, content.warnings + placeholder_warnings(site)
+    memos = dataclasses.replace(memos, config=config_memo, content=content_memo, site=site_memo, feeds=feeds_memo, plan=plan_memo)
+    return _Loaded(site, plan, theme, content.warnings + placeholder_warnings(site), memos, fingerprint)
 
 
 def build(
@@ -89,28 +125,26 @@ def build(
     drafts: bool = False,
     future: bool = False,
     base_url: str | None = None,
-    cache: Cache | None = None,
+    memos: Memos | None = None,
+    cache_folder: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
     wall_clock_ns: int | None = None,
 ) -> BuildResult:
     """Build the site at root into output_dir (default root/output); raises SitegenError before writing anything.
 
-    A cache from an earlier build makes this one faster and changes nothing in what it writes;
+    memos (the last build's BuildResult.memos, or loaded from the cache folder) make this build
+    faster and change nothing in what it writes; cache_folder keeps compiled templates.
     wall_clock_ns (time.time_ns() as the build starts) lets it trust the status of settled files (read_content).
     """
     root = Path(root)
     output_dir = Path(output_dir) if output_dir is not None else root / OUTPUT_DIR
     options = BuildOptions(now=now, drafts=drafts, future=future)
-    site, plan, theme, warnings = _load(root, options, base_url, cache, progress, jobs, wall_clock_ns)
-    key = (root.resolve(), theme.root.resolve(), template_files(root, theme))
-    env = cache.environments.get(key) if cache is not None else None
-    if env is None:
-        env = make_environment(root, theme, cache.folder if cache is not None else None)
-        if cache is not None:
-            cache.environments = {key: env}
-    known = cache.written.setdefault(str(output_dir.resolve()), {}) if cache is not None else None
-
+    loaded = _load(root, options, base_url, memos if memos is not None else Memos(), progress, jobs, wall_clock_ns)
+    site, plan, memos = loaded.site, loaded.plan, loaded.memos
+    env, render_memo = environment(root, loaded.theme, memos.render, cache_folder)
+    folder_key = str(output_dir.resolve())
+    known = memos.write.written.get(folder_key, {})
     folder = os.fspath(output_dir)
 
     def intact(path: str) -> bool:
@@ -119,20 +153,19 @@ def build(
             stat = os.stat(os.path.join(folder, path))
         except OSError:
             return False
-        return known is not None and known.get(path) == (stat.st_size, stat.st_mtime_ns)
+        return known.get(path) == (stat.st_size, stat.st_mtime_ns)
 
     # The owner's links and QR codes carry the site's real addresses: a build for another base_url
     # (a preview deploy, the dev server) leaves them as the last real build wrote them.
-    owner_files = None
+    owner_files, owner_memo = None, memos.owner_files
     if base_url is None:
-        owner_files, qr_codes = render_owner_files(site, cache.qr_codes if cache is not None else {})
-        if cache is not None:
-            cache.qr_codes = qr_codes
+        owner_files, owner_memo = render_owner_files(site, memos.owner_files)
     # Render workers write their outputs beside the output folder; write_site moves them in.
     remove_abandoned_staging(output_dir)
     stager = Stager.beside(output_dir) if jobs > 1 else None
+    fingerprint = loaded.fingerprint
     try:
-        rendered = render_all(env, site, plan, cache, intact, progress, jobs, stager.place if stager else None)
+        rendered = render_all(env, site, plan, render_memo, fingerprint, intact, progress, jobs, stager.place if stager else None)
         reused = frozenset(rendered.rendered) - frozenset(rendered.fresh)
         report = write_site(output_dir, rendered.rendered, plan.static, reused=reused, known=known)
     finally:
@@ -145,7 +178,14 @@ def build(
     publishing = base_url is None and output_dir.resolve() == (root / OUTPUT_DIR).resolve()
     if publishing and site.config.websub_hub and changed_feeds:
         write_pending(root, [*read_pending(root), *changed_feeds])
-    return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh, rendered.processes, owner, warnings)
+    memos = dataclasses.replace(
+        memos,
+        fingerprints=fingerprint.memo(),
+        render=rendered.memo,
+        write=WriteMemo({**memos.write.written, folder_key: report.files}),
+        owner_files=owner_memo,
+    )
+    return BuildResult(site, plan, report, output_dir, changed_feeds, rendered.fresh, rendered.processes, owner, loaded.warnings, memos)
 
 
 def changed_feed_urls(site: Site, plan: Plan, report: WriteReport) -> tuple[str, ...]:

@@ -1,7 +1,9 @@
-"""What a build may reuse from earlier builds: parsed documents and rendered outputs.
+"""The on-disk cache: each step's memo (memo.py), stored between commands and loaded again.
 
-A cache only ever saves work: every entry is keyed by everything its value depends on, so a
-build with a cache gives exactly the bytes a clean build gives (tests/test_incremental.py).
+A cache only ever saves work: every memo entry is keyed by everything its value depends on, so a
+build with a cache gives exactly the bytes a clean build gives (tests/test_incremental.py). This
+module stores and loads memos by what their fields declare (per content file, saved or not, shared
+by every base URL or not) and knows no step's fields: a new step's memo needs nothing here.
 """
 
 from __future__ import annotations
@@ -11,94 +13,22 @@ import functools
 import os
 import pickle
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from .files import write_atomically
-
-
-@dataclass(frozen=True)
-class RenderRecord:
-    """One output's last rendering and what it depended on."""
-
-    global_key: bytes
-    """The settings, theme and sitegen version it was rendered under."""
-    own: bytes
-    """Fingerprint of the Output itself (its item, page of posts, head)."""
-    reads: tuple[tuple[tuple, bytes], ...]
-    """Each site value and template the render read, with its fingerprint then."""
-    data: bytes | None
-    """None when loaded from disk: the file in the output folder holds the bytes."""
-
-
-@dataclass
-class Cache:
-    """Mutable by design, and passed explicitly: one per dev server, or loaded from disk per command."""
-
-    documents: dict[tuple, Any] = field(default_factory=dict)
-    """(source path, kind, content hash, time zone) -> Document, or the SitegenError it raised."""
-    stats: dict[str, tuple] = field(default_factory=dict)
-    """Source path -> ((size, mtime, ctime, inode), content hash): a file with the same status is not read again."""
-    settings: dict[tuple[str, str | None], Any] = field(default_factory=dict)
-    """(sitegen.toml's text, --base-url) -> the Settings validated from them."""
-    items: dict[str, tuple] = field(default_factory=dict)
-    """Source path -> (document, settings, link targets, an offer's phase, the Post/Page/Offer made of them)."""
-    digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
-    """id -> (object, digest) of values digested last build; reused objects keep their digest."""
-    heads: dict[tuple, Any] = field(default_factory=dict)
-    """(source path, kind, item origin, digest of settings and feed links) -> the item page's Head."""
-    plan_parts: dict[tuple, tuple] = field(default_factory=dict)
-    """What plan_outputs() made last build (outputs, lists of outputs, feed links), with what they were made of."""
-    outputs: dict[str, Any] = field(default_factory=dict)
-    """Output path -> last build's Output, reused when the new one is equal."""
-    renders: dict[str, RenderRecord] = field(default_factory=dict)
-    """Output path -> its last rendering."""
-    feed_html: dict[tuple[str, bytes, str], str] = field(default_factory=dict)
-    """(source path, item origin, which part) -> that part of the item's HTML as feeds carry it (absolute links)."""
-    written: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
-    """Output folder -> path -> (size, mtime_ns) of each file written there, to skip re-reading them."""
-    qr_codes: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
-    """(the link it carries, its title, 'svg' or 'png') -> an offer's QR code as last drawn: drawing them
-    (segno) would be most of the time of a build that changes nothing."""
-    strings: dict[int, tuple[str, bytes]] = field(default_factory=dict)
-    """Digests of long strings (post bodies) by object, handed from one build's fingerprints to the next."""
-    folder: Path | None = None
-    """Where the cache is saved, if it is (compiled templates are kept there too)."""
-    variant: str | None = None
-    """A subfolder of `folder` for the files whose values depend on the settings and base URL (render
-    records, written files, page heads, feed HTML): the dev server keeps its own there, so it and
-    `sitegen build` never evict each other's. Parsed documents depend on neither and stay shared."""
-    loaded: dict[str, Any] | None = field(default=None, repr=False)
-    """File name -> what load_cache() read from it (inner dicts copied): save_cache() leaves a file alone while that is still its part."""
-    environments: dict[tuple, Any] = field(default_factory=dict)
-    """(site root, theme folder, template files) -> its Jinja environment, whose compiled templates stay
-    valid while no template file is added or removed (Jinja reloads changed ones itself)."""
-
-
-# ---------------------------------------------------------------------------------
-# On disk, between commands
-# ---------------------------------------------------------------------------------
+from .memo import is_per_file, is_saved, is_shared, source_path_of
 
 CACHE_DIR = ".sitegen-cache"
 """The cache folder, in the site folder beside output/."""
-CACHE_FILE = "build.pickle"
-"""What rendering left: render records, written files and QR codes; and the validated settings."""
 SHARDS = 16
-"""What is kept per content file is split by source path into this many files of each kind, so a
+"""Entries kept per content file are split by source path into this many files of each kind, so a
 build that re-parsed one file rewrites two small files, not all of them (70 MB for 10,000 posts)."""
-SHARDED = {
-    "documents": ("documents", "stats"),
-    "derived": ("heads", "feed_html"),
-}
-"""Cache fields kept per content file, each keyed by source path (first in a tuple key), by file kind:
-a content file's parsed document and status ("documents-NN.pickle"), and what the build made of it
-under the settings: its page's head and its HTML as feeds carry it ("derived-NN.pickle"). A
-settings edit changes every derived value, and then leaves the documents files alone."""
-SHARED = ("documents",)
-"""Kinds of files whose values depend neither on the settings nor on the base URL: always kept in the
-cache folder itself, whatever the cache's variant."""
-FORMAT = 7
+FORMAT = 8
+BUILD_FILE = "build.pickle"
+"""What is saved that is not kept per content file (render records, written files, QR codes, settings)."""
+
+M = TypeVar("M")
 
 
 @functools.cache
@@ -127,7 +57,7 @@ def cache_versions() -> dict[str, str]:
         "pydantic": _module_version(pydantic, "VERSION") or _distribution_version("pydantic"),
         "jinja2": _module_version(jinja2) or _distribution_version("jinja2"),
         "feedgen": _module_version(feedgen.version, "version_str") or _distribution_version("feedgen"),
-        "segno": _unimported_version("segno") or _distribution_version("segno"),  # Cache.qr_codes
+        "segno": _unimported_version("segno") or _distribution_version("segno"),  # QR codes are kept (campaign.py)
     }
 
 
@@ -175,109 +105,178 @@ def _unimported_version(package: str) -> str | None:
     return match.group(1) if match else None
 
 
-def load_cache(folder: Path, variant: str | None = None) -> tuple[Cache, tuple[str, ...]]:
-    """The cache saved in folder (its settings-dependent part from folder/variant, if given); each file
-    that is unusable is left out, with a warning saying why."""
-    cache, warnings, loaded = Cache(folder=folder, variant=variant), [], {}
-    outdated: dict[str, list[Path]] = {}  # what made them -> the files: after an upgrade, every file at once
-    for name in _file_names():
-        path = _location(folder, variant, name)
-        try:
-            with path.open("rb") as file:
-                header = pickle.load(file)
-                if not isinstance(header, dict) or header != cache_versions():
-                    outdated.setdefault(_describe(header), []).append(path)
-                    continue
-                state = pickle.load(file)
-            if set(state) != set(_fields_of(name)):
-                raise ValueError(f"holds {sorted(state)}, expected {sorted(_fields_of(name))}")
-        except FileNotFoundError:
-            continue
-        except Exception as error:  # noqa: BLE001 - a cache must never break a build: any damage means "start over"
-            warnings.append(f"{path}: unreadable ({type(error).__name__}: {error}); ignoring it and rebuilding")
-            continue
-        for attribute, value in state.items():
-            if name == CACHE_FILE:
-                setattr(cache, attribute, value)
-            else:
-                getattr(cache, attribute).update(value)
-        loaded[name] = _snapshot(state)
-    cache.loaded = loaded
-    for made_by, paths in outdated.items():
-        where = str(paths[0]) if len(paths) == 1 else f"{folder}{os.sep} ({len(paths)} files)"
-        warnings.append(f"{where}: made by other versions ({made_by}); rebuilding {'it' if len(paths) == 1 else 'them'}")
-    return cache, tuple(warnings)
+class DiskCache:
+    """A cache folder: the memos saved there, and saving new ones file by file.
 
-
-def save_cache(folder: Path, cache: Cache) -> None:
-    """Write the cache atomically, file by file; values tied to this process (object identities,
-    environments) stay behind.
-
-    A file whose part nothing changed is left alone: writing 80 MB for 10,000 posts costs half a second.
+    Files: per content file, "files-NN.pickle" (memos that are the same under any settings and
+    base URL: parsed documents) and "derived-NN.pickle" (what a build made of each file under its
+    settings); the rest of what is saved in "build.pickle". `variant` names a subfolder for the
+    files that depend on the settings and base URL: the dev server keeps its own there, so it and
+    `sitegen build` never evict each other's; the shared files stay in the folder itself.
     """
-    for name, state in _parts(cache).items():
-        path = _location(folder, cache.variant, name)
-        if cache.loaded is not None and name in cache.loaded and path.is_file() and _same(cache.loaded[name], state):
+
+    def __init__(self, folder: Path, variant: str | None = None) -> None:
+        self.folder = Path(folder)
+        self.variant = variant
+        self._on_disk: dict[str, dict[str, dict]] = {}
+        """File name -> what it holds now (as loaded or last saved): a file whose part did not change is left alone."""
+
+    def load(self, kind: type[M]) -> tuple[M, tuple[str, ...]]:
+        """The memos saved here, as a `kind` (a dataclass of memos); each unusable file is left
+        out, with a warning saying why."""
+        layout = _layout(kind)
+        found: dict[str, dict[str, dict]] = {}
+        warnings: list[str] = []
+        outdated: dict[str, list[Path]] = {}  # what made them -> the files: after an upgrade, every file at once
+        for name, expected in layout.items():
+            path = self._location(name)
+            try:
+                with path.open("rb") as file:
+                    header = pickle.load(file)
+                    if not isinstance(header, dict) or header != cache_versions():
+                        outdated.setdefault(_describe(header), []).append(path)
+                        continue
+                    state = pickle.load(file)
+                if not isinstance(state, dict) or set(state) != expected:
+                    raise ValueError(f"holds {sorted(state) if isinstance(state, dict) else type(state).__name__}, expected {sorted(expected)}")
+            except FileNotFoundError:
+                continue
+            except Exception as error:  # noqa: BLE001 - a cache must never break a build: any damage means "start over"
+                warnings.append(f"{path}: unreadable ({type(error).__name__}: {error}); ignoring it and rebuilding")
+                continue
+            found[name] = state
+        self._on_disk = dict(found)
+        for made_by, paths in outdated.items():
+            where = str(paths[0]) if len(paths) == 1 else f"{self.folder}{os.sep} ({len(paths)} files)"
+            warnings.append(f"{where}: made by other versions ({made_by}); rebuilding {'it' if len(paths) == 1 else 'them'}")
+
+        merged: dict[str, dict] = {}
+        for state in found.values():
+            for place, entries in state.items():
+                if place in merged:
+                    merged[place].update(entries)
+                else:
+                    merged[place] = dict(entries)
+        memos = {}
+        for step in dataclasses.fields(kind):  # type: ignore[arg-type]
+            memo_type = _type_of(kind, step)
+            memos[step.name] = memo_type(**{f.name: merged[f"{step.name}.{f.name}"] for f in dataclasses.fields(memo_type) if f"{step.name}.{f.name}" in merged})
+        return kind(**memos), tuple(warnings)
+
+    def save(self, memos: Any) -> None:
+        """Write the memos atomically, file by file; fields that are not saved stay behind.
+
+        A file whose part nothing changed is left alone: writing 80 MB for 10,000 posts costs half a second.
+        """
+        for name, state in _parts(memos).items():
+            path = self._location(name)
+            before = self._on_disk.get(name)
+            if before is not None and _same(before, state) and path.is_file():
+                continue
+            if before is None and not any(state.values()) and not path.exists():
+                continue  # an empty shard that never held anything
+            prepare_cache_folder(self.folder)
+            write_atomically(path, functools.partial(_pickle_part, state), mode=0o600)
+            self._on_disk[name] = state
+
+    def _location(self, name: str) -> Path:
+        """Where the cache file `name` is kept: in the folder if it is shared, else in the variant's subfolder."""
+        shared = name.startswith("files-") or name == "shared.pickle"
+        return self.folder / name if self.variant is None or shared else self.folder / self.variant / name
+
+
+def _type_of(kind: type, field: dataclasses.Field) -> type:
+    """A memo field's class (annotations are strings under `from __future__ import annotations`)."""
+    default = field.default_factory if field.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
+    if isinstance(default, type):
+        return default
+    raise TypeError(f"{kind.__name__}.{field.name}: a memo field needs default_factory=<its memo class>")
+
+
+def _file_of(memo_type: type, field: dataclasses.Field) -> str:
+    """The cache file a field is kept in; for a per-file field, the start of its files' names."""
+    if is_per_file(field):
+        return "files" if is_shared(memo_type) else "derived"
+    return "shared.pickle" if is_shared(memo_type) else BUILD_FILE
+
+
+def _saved_fields(kind: type) -> list[tuple[str, type, dataclasses.Field]]:
+    """(place name "step.field", memo class, field) of every saved field of a dataclass of memos."""
+    return [
+        (f"{step.name}.{field.name}", memo_type, field)
+        for step in dataclasses.fields(kind)  # type: ignore[arg-type]
+        for memo_type in (_type_of(kind, step),)
+        for field in dataclasses.fields(memo_type)
+        if is_saved(field)
+    ]
+
+
+@functools.cache
+def _layout(kind: type) -> dict[str, frozenset[str]]:
+    """Cache file name -> the places ("step.field") it holds."""
+    layout: dict[str, set[str]] = {}
+    for place, memo_type, field in _saved_fields(kind):
+        if is_per_file(field):
+            names = [f"{_file_of(memo_type, field)}{_shard_suffix(shard)}" for shard in range(SHARDS)]
+        else:
+            names = [_file_of(memo_type, field)]
+        for name in names:
+            layout.setdefault(name, set()).add(place)
+    return {name: frozenset(places) for name, places in layout.items()}
+
+
+def _parts(memos: Any) -> dict[str, dict[str, dict]]:
+    """What each cache file holds: per content file by shard, the rest whole."""
+    kind = type(memos)
+    parts: dict[str, dict[str, dict]] = {name: {place: {} for place in places} for name, places in _layout(kind).items()}
+    shards: dict[str, str] = {}  # source path -> its shard's suffix
+    for place, memo_type, field in _saved_fields(kind):
+        step, name = place.split(".")
+        entries = getattr(getattr(memos, step), name)
+        if not is_per_file(field):
+            parts[_file_of(memo_type, field)][place] = entries
             continue
-        if name != CACHE_FILE and not any(state.values()) and not path.exists():
-            continue  # an empty shard that never held anything
-        saved = state
-        if name == CACHE_FILE:
-            # Only records made this build hold bytes; the output folder holds them (dataclasses.replace is slow).
-            saved = state | {"renders": {key: r if r.data is None else dataclasses.replace(r, data=None) for key, r in cache.renders.items()}}
-        prepare_cache_folder(folder)
-        write_atomically(path, functools.partial(_pickle_part, saved), mode=0o600)
-        if cache.loaded is not None:  # a process that saves again (the dev server) rewrites only what changed since
-            cache.loaded[name] = _snapshot(state)
+        prefix = _file_of(memo_type, field)
+        for key, value in entries.items():
+            source_path = source_path_of(key)
+            suffix = shards.get(source_path)
+            if suffix is None:
+                suffix = shards[source_path] = _shard_suffix(zlib.crc32(source_path.encode("utf-8")) % SHARDS)
+            parts[prefix + suffix][place][key] = value
+    return parts
+
+
+def files_of(source_path: str) -> tuple[str, str]:
+    """The two cache files that keep what is kept for one content file: its parsed document's, and
+    what the build made of it."""
+    suffix = _shard_suffix(zlib.crc32(source_path.encode("utf-8")) % SHARDS)
+    return "files" + suffix, "derived" + suffix
+
+
+def _shard_suffix(shard: int) -> str:
+    return f"-{shard:02d}.pickle"
+
+
+def _same(before: dict[str, dict], after: dict[str, dict]) -> bool:
+    """Whether a file's places hold the entries they held: the same objects (values reused from the
+    last build), or equal ones."""
+    for place, new in after.items():
+        old = before.get(place)
+        if old is new:
+            continue
+        if old is None or old.keys() != new.keys():
+            return False
+        for key, value in new.items():
+            earlier = old[key]
+            if earlier is not value and earlier != value:
+                return False
+    return True
 
 
 def _pickle_part(state: dict[str, Any], file: BinaryIO) -> None:
-    """One cache file: the versions it was made by, then its part of the cache."""
+    """One cache file: the versions it was made by, then its part of the memos."""
     pickle.dump(cache_versions(), file, protocol=5)
     pickle.dump(state, file, protocol=5)
-
-
-def documents_file(source_path: str, kind: str = "documents") -> str:
-    """The cache file of this kind ("documents" or "derived") that holds what is kept for this content file."""
-    return _shard_name(kind, _shard_of(source_path))
-
-
-def _shard_of(source_path: str) -> int:
-    return zlib.crc32(source_path.encode("utf-8")) % SHARDS
-
-
-def _shard_name(kind: str, shard: int) -> str:
-    return f"{kind}-{shard:02d}.pickle"
-
-
-def _location(folder: Path, variant: str | None, name: str) -> Path:
-    """Where the cache file `name` is kept: in folder if it is shared, else in the variant's subfolder."""
-    shared = name != CACHE_FILE and name.split("-", 1)[0] in SHARED
-    return folder / name if variant is None or shared else folder / variant / name
-
-
-def _file_names() -> list[str]:
-    return [*(_shard_name(kind, shard) for kind in SHARDED for shard in range(SHARDS)), CACHE_FILE]
-
-
-def _fields_of(name: str) -> tuple[str, ...]:
-    return ("settings", "renders", "written", "qr_codes") if name == CACHE_FILE else SHARDED[name.split("-", 1)[0]]
-
-
-def _parts(cache: Cache) -> dict[str, dict[str, Any]]:
-    """What each cache file holds: what is kept per content file by shard, and the rest in CACHE_FILE."""
-    parts: dict[str, dict[str, Any]] = {name: {field: {} for field in _fields_of(name)} for name in _file_names()}
-    shards: dict[str, int] = {}  # source path -> its shard
-    for kind, fields in SHARDED.items():
-        for attribute in fields:
-            for key, value in getattr(cache, attribute).items():
-                source_path = key if type(key) is str else key[0]
-                shard = shards.get(source_path)
-                if shard is None:
-                    shard = shards[source_path] = _shard_of(source_path)
-                parts[_shard_name(kind, shard)][attribute][key] = value
-    parts[CACHE_FILE] = {field: getattr(cache, field) for field in _fields_of(CACHE_FILE)}
-    return parts
 
 
 def prepare_cache_folder(folder: Path) -> None:
@@ -294,27 +293,6 @@ def versions_digest() -> str:
     import json
 
     return hashlib.blake2b(json.dumps(cache_versions(), sort_keys=True).encode(), digest_size=6).hexdigest()
-
-
-def _snapshot(state: dict[str, Any]) -> dict[str, Any]:
-    """A file's fields as loaded, copied deep enough that later changes to the cache do not reach the copy."""
-    copied = {field: dict(value) for field, value in state.items()}
-    if "written" in copied:
-        copied["written"] = {folder: dict(files) for folder, files in state["written"].items()}  # updated in place
-    return copied
-
-
-def _same(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Whether a file's fields hold the entries they held when loaded: documents, heads and renders the
-    same objects (big values: made anew means changed), the rest equal."""
-    for name, new in after.items():
-        old = before[name]
-        if name in ("documents", "heads", "renders"):
-            if old.keys() != new.keys() or any(old[key] is not value for key, value in new.items()):
-                return False
-        elif old != new:
-            return False
-    return True
 
 
 def _describe(header: object) -> str:

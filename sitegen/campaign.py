@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from .memo import kept
 from .model import Offer, Site
 
 
@@ -78,9 +80,18 @@ OWNER_FILES = ("links.txt", "qr.svg", "qr.png")
 """What the owner gets for each offer, in a folder of its own."""
 
 
-def render_owner_files(site: Site, drawn: dict[tuple[str, str, str], bytes]) -> tuple[dict[str, bytes], dict[tuple[str, str, str], bytes]]:
+@dataclass(frozen=True)
+class OwnerFilesMemo:
+    """What render_owner_files() may reuse: drawing QR codes (segno) would be most of the time of a
+    build that changes nothing."""
+
+    qr_codes: Mapping[tuple[str, str, str], bytes] = kept()
+    """(the link it carries, its title, 'svg' or 'png') -> an offer's QR code as last drawn."""
+
+
+def render_owner_files(site: Site, memo: OwnerFilesMemo = OwnerFilesMemo()) -> tuple[dict[str, bytes], OwnerFilesMemo]:
     """Every offer's owner files by path ('<slug>/links.txt', '<slug>/qr.svg', '<slug>/qr.png'), and the
-    QR codes among them by what they are drawn from, for the next build's `drawn` (Cache.qr_codes).
+    QR codes among them by what they are drawn from, for the next build.
 
     They are for the owner, not for visitors: the build writes them outside the output folder,
     so the host never serves them and an unlisted offer stays unlisted.
@@ -91,6 +102,6 @@ def render_owner_files(site: Site, drawn: dict[tuple[str, str, str], bytes]) -> 
         files[f"{offer.slug}/links.txt"] = render_links(offer)
         for kind in ("svg", "png"):
             key = (qr_link(offer), offer.title, kind)
-            code = codes[key] = drawn.get(key) or render_qr(offer, kind)
+            code = codes[key] = memo.qr_codes.get(key) or render_qr(offer, kind)
             files[f"{offer.slug}/qr.{kind}"] = code
-    return files, codes
+    return files, OwnerFilesMemo(codes)

@@ -8,18 +8,17 @@ import tomllib
 import typing
 import zoneinfo
 from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
-from typing import TYPE_CHECKING
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .business import Business
 from .channels import SendingSettings, SubscribersSettings, SubscribeSettings, moved_settings, secret_message
 from .errors import Problem, SitegenError, did_you_mean
+from .memo import kept
 from .schema import CONFIG_FILE, Strict, problems_from_validation, toml_fix
-
-if TYPE_CHECKING:
-    from .cache import Cache
 
 
 class AuthorSettings(Strict):
@@ -293,11 +292,21 @@ def _offset(delta: dt.timedelta) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def load_config(root: Path, *, base_url: str | None = None, cache: Cache | None = None) -> Settings:
-    """Read and validate sitegen.toml in the site root; base_url overrides the file's.
+@dataclass(frozen=True)
+class ConfigMemo:
+    """What read_settings() may reuse: the Settings last validated."""
 
-    With a cache, unchanged settings are not validated again: they are last build's Settings.
-    """
+    settings: Mapping[tuple[str, str | None], Settings] = kept()
+    """(sitegen.toml's text, --base-url) -> the Settings validated from them."""
+
+
+def load_config(root: Path, *, base_url: str | None = None) -> Settings:
+    """Read and validate sitegen.toml in the site root; base_url overrides the file's."""
+    return read_settings(root, base_url)[0]
+
+
+def read_settings(root: Path, base_url: str | None = None, memo: ConfigMemo = ConfigMemo()) -> tuple[Settings, ConfigMemo]:
+    """load_config(), and its memo: settings whose text did not change are not validated again."""
     path = root / CONFIG_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -306,9 +315,9 @@ def load_config(root: Path, *, base_url: str | None = None, cache: Cache | None 
     except UnicodeDecodeError as error:
         raise SitegenError([Problem(CONFIG_FILE, message=f"not valid UTF-8 ({error.reason}); save it as UTF-8")]) from None
     key = (text, base_url)
-    known = cache.settings.get(key) if cache is not None else None
+    known = memo.settings.get(key)
     if known is not None:
-        return known
+        return known, memo
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -325,6 +334,4 @@ def load_config(root: Path, *, base_url: str | None = None, cache: Cache | None 
         problems += problems_from_validation(error, Settings, CONFIG_FILE, explain_unknown=secret_message)
     if problems:
         raise SitegenError(problems)
-    if cache is not None:
-        cache.settings = {key: settings}
-    return settings
+    return settings, ConfigMemo({key: settings})

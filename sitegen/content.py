@@ -5,16 +5,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .cache import Cache
 from .config import Settings
 from .errors import Problem, SitegenError
 from .frontmatter import parse_yaml, split_front_matter
+from .memo import kept
 from .markdown import MarkdownRenderer, Rendered, plain_text, site_links_of, word_count
 from .meta import Meta, PostMeta, slug_from_filename, validate_meta
 from .pool import counted, run_parallel
@@ -111,25 +111,36 @@ class Content:
     """What builds, but should be looked at (a post too large for feeds); found anew every build, cache or not."""
 
 
+@dataclass(frozen=True)
+class ContentMemo:
+    """What read_content() may reuse: files parsed before, and the status they had. The same under any
+    settings but the time zone (part of each key) and any base URL, so every build of the site shares it."""
+
+    SHARED = True
+    documents: Mapping[tuple, Any] = kept(per_file=True)
+    """(source path, kind, content hash, time zone) -> the Document, or the SitegenError it raised."""
+    stats: Mapping[str, tuple] = kept(per_file=True)
+    """Source path -> ((size, mtime, ctime, inode), content hash): a file with the same status is not read again."""
+
+
 def read_content(
     root: Path,
     config: Settings,
-    cache: Cache | None = None,
+    memo: ContentMemo = ContentMemo(),
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
     wall_clock_ns: int | None = None,
-) -> Content:
+) -> tuple[Content, ContentMemo]:
     """Read every content file under root/content; problems are collected in Content.problems.
 
-    With a cache, a file whose bytes did not change is not parsed again; with jobs > 1, the files
-    that must be parsed are parsed across processes (same result). wall_clock_ns is the time now
-    on the clock file times use (time.time_ns(), read by the command): the cache trusts the status
-    of files older than that by 2 s to tell their changes, so later builds need not hash them.
-    Without it, no file's status is trusted.
+    A file whose bytes did not change since the memo was made is not parsed again; with jobs > 1,
+    the files that must be parsed are parsed across processes (same result). wall_clock_ns is the
+    time now on the clock file times use (time.time_ns(), read by the command): the memo trusts the
+    status of files older than that by 2 s to tell their changes, so later builds need not hash
+    them. Without it, no file's status is trusted.
     """
     content_root = root / CONTENT_DIR
-    known = cache.documents if cache is not None else {}
-    stats = cache.stats if cache is not None else {}
+    known, stats = memo.documents, memo.stats
     found = []  # (source_path, kind, path on disk, content hash or None, status), in a stable order
     for folder, kind in KINDS.items():
         for relative in _markdown_files(content_root / folder):
@@ -176,12 +187,10 @@ def read_content(
             unreadable.add(source_path.removeprefix(CONTENT_DIR + "/"))
         else:
             documents.append(result)
-    if cache is not None:  # keep only what is still there, so the cache does not grow with every edit
-        cache.documents = seen
-        cache.stats = fresh_stats
     static = tuple(find_static(content_root / STATIC_DIR, STATIC_DIR, f"{CONTENT_DIR}/{STATIC_DIR}"))
     warnings = tuple(_large_post(source_path, status.st_size) for source_path, kind, _, _, status in found if kind == "post" and status.st_size > LARGE_POST)
-    return Content(tuple(documents), static, tuple(problems), frozenset(unreadable), root, warnings)
+    content = Content(tuple(documents), static, tuple(problems), frozenset(unreadable), root, warnings)
+    return content, ContentMemo(seen, fresh_stats)  # only what is still there: the memo does not grow with every edit
 
 
 LARGE_POST = 1_000_000

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from .cache import Cache
 from .campaign import tagged
 from .errors import Problem, raise_if
-from .fingerprint import whole
+from .memo import kept
 from .model import Audio, Item, Offer, Page, Post, Site, Taxonomy, taxonomy_title
 from .text import format_date, format_money
 
@@ -23,7 +23,6 @@ PODCAST_URL = "/podcast.xml"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
-@whole(long_text=True)
 @dataclass(frozen=True)
 class FeedEntry:
     """One item of a channel, format-independent."""
@@ -105,20 +104,28 @@ class Feed:
 # ---------------------------------------------------------------------------------
 
 
-def build_feeds(site: Site, cache: Cache | None = None) -> tuple[Feed, ...]:
+@dataclass(frozen=True)
+class FeedsMemo:
+    """What build_feeds() may reuse: items' HTML as feeds carry it."""
+
+    feed_html: Mapping[tuple[str, bytes, str], str] = kept(per_file=True)
+    """(source path, item origin, which part) -> that part of the item's HTML with absolute links."""
+
+
+def build_feeds(site: Site, memo: FeedsMemo = FeedsMemo()) -> tuple[tuple[Feed, ...], FeedsMemo]:
     """Every channel the settings ask for, site-wide first; raises on missing podcast settings.
 
-    A post's entry is built once however many channels carry it; with a cache, its HTML is made
-    absolute once across builds too.
+    A post's entry is built once however many channels carry it, and its HTML made absolute once
+    across builds too.
     """
-    known = cache.feed_html if cache is not None else {}
+    known = memo.feed_html
     used: dict[tuple[str, bytes, str], str] = {}
 
     def absolute(item: Item, part: str, html: str) -> str:
         """html, the item's `part` (its summary, content ...), its links absolute against the item's permalink.
 
         Kept by the item's origin, which stands for everything html and the permalink are made of;
-        the source path first, so the cache keeps it with what else is kept for that file.
+        the source path first: it is kept with what else is kept for that file.
         """
         if item.origin is None:
             return absolute_links(html, item.permalink)
@@ -136,10 +143,7 @@ def build_feeds(site: Site, cache: Cache | None = None) -> tuple[Feed, ...]:
             entries[id(post)] = _post_entry(site, post, absolute)
         return entries[id(post)]
 
-    feeds = _build_feeds(site, entry_of, absolute)
-    if cache is not None:
-        cache.feed_html = used  # only what is still in a feed
-    return feeds
+    return _build_feeds(site, entry_of, absolute), FeedsMemo(used)  # only what is still in a feed
 
 
 def _build_feeds(site: Site, entry_of, absolute) -> tuple[Feed, ...]:

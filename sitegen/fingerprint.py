@@ -7,46 +7,61 @@ import datetime as dt
 import functools
 import hashlib
 import pickle
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+
+from .memo import kept
 
 MISSING = object()
 """What a recorded read found when the key was not there."""
 
 
-def whole(kind: type | None = None, *, long_text: bool = False):
-    """Class decorator: digest instances from their pickle, once per Fingerprinter.
+PICKLE = "pickle"
+"""Digest a value of this type from its pickle, once per Fingerprinter: for leaf values (head
+metadata, authors, feed entries) pickling runs at C speed, and equal values of plain fields pickle
+to equal bytes (ZoneInfo pickles by key). Containers of such values are better left to the
+field-by-field walk, so each part is digested once."""
+LONG_TEXT = "long text"
+"""As PICKLE, for types with long text fields (post bodies): each long string stands in by its
+digest, kept from build to build (FingerprintMemo)."""
 
-    For leaf values (posts, feed entries, head metadata): pickling runs at C speed, and equal
-    values of plain fields pickle to equal bytes (ZoneInfo pickles by key). Containers of such
-    values are better left to the field-by-field walk, so each part is digested once.
-    long_text=True: for types with long text fields (post bodies), whose digests are memoised
-    across builds.
-    """
 
-    def mark(cls: type) -> type:
-        cls._fingerprint_whole = "long_text" if long_text else "pickle"
-        return cls
+@dataclass(frozen=True)
+class FingerprintMemo:
+    """What one build's Fingerprinter hands the next in the same process (the dev server)."""
 
-    return mark(kind) if kind is not None else mark
+    digests: Mapping[int, tuple[Any, bytes]] = kept(saved=False)
+    """id -> (object, digest) of dataclass values digested: frozen values reused keep their digest."""
+    strings: Mapping[int, tuple[str, bytes]] = kept(saved=False)
+    """id -> (string, digest) of the long strings (bodies) digested."""
 
 
 class Fingerprinter:
     """Digests values; a dataclass instance is digested once per Fingerprinter (keep one per build)."""
 
-    def __init__(self, strings: dict[int, tuple[str, bytes]] | None = None, digests: dict[int, tuple[Any, bytes]] | None = None) -> None:
+    def __init__(
+        self,
+        memo: FingerprintMemo = FingerprintMemo(),
+        *,
+        how: Mapping[type, str] = {},  # noqa: B006 - read only
+        stand_in: Mapping[type, Callable[[Any], bytes | None]] = {},  # noqa: B006 - read only
+    ) -> None:
+        """how: type -> PICKLE or LONG_TEXT, for types better digested whole; stand_in: type -> a
+        function giving bytes that stand for the whole value (what it was made of), or None."""
         self._memo: dict[int, tuple[Any, bytes]] = {}
-        self._previous = digests if digests is not None else {}
-
-        self._known_strings = strings if strings is not None else {}
+        self._previous = memo.digests
+        self._how = how
+        self._stand_in = stand_in
+        self._known_strings = memo.strings
         self.strings: dict[int, tuple[str, bytes]] = {}
-        """Digests of the long strings seen: hand them to the next build's Fingerprinter."""
+        """Digests of the long strings seen."""
 
-    @property
-    def digests(self) -> dict[int, tuple[Any, bytes]]:
-        """The dataclass values digested so far: hand them to the next build's Fingerprinter."""
-        return self._memo
+    def memo(self) -> FingerprintMemo:
+        """What this Fingerprinter digested, for the next build's."""
+        return FingerprintMemo(self._memo, self.strings)
 
     def _long_string(self, value: str) -> bytes:
         """Post bodies are the same objects build after build (cached documents): digest each once."""
@@ -119,14 +134,16 @@ class Fingerprinter:
         if earlier is not None and earlier[0] is value:
             self._memo[id(value)] = earlier
             return earlier[1]
-        origin = getattr(value, "origin", None)
-        if type(origin) is bytes:  # what it was made of stands for it (model.Item.origin)
-            result = hashlib.blake2b(type(value).__qualname__.encode() + b"\0origin" + origin, digest_size=16).digest()
+        kind = type(value)
+        stand_in = self._stand_in.get(kind)
+        origin = stand_in(value) if stand_in is not None else None
+        if origin is not None:  # what it was made of stands for it
+            result = hashlib.blake2b(kind.__qualname__.encode() + b"\0origin" + origin, digest_size=16).digest()
             self._memo[id(value)] = (value, result)
             return result
-        how = getattr(type(value), "_fingerprint_whole", None)
+        how = self._how.get(kind)
         if how:
-            if how == "long_text":  # long strings (bodies) stand in by their memoised digest
+            if how == LONG_TEXT:  # long strings (bodies) stand in by their memoised digest
                 parts = tuple(
                     ("S", self._long_string(v)) if type(v) is str and len(v) > 512 else v
                     for v in (getattr(value, name) for name in _compared_fields(type(value)))

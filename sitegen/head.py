@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .business import DAYS
-from .fingerprint import whole
 from .model import Item, Offer, Post, Site
 
-@whole
 @dataclass(frozen=True)
 class FeedLink:
     """An autodiscovery link: <link rel="alternate" type=... title=... href=...>."""
@@ -22,7 +20,6 @@ class FeedLink:
     """Site-relative."""
 
 
-@whole
 @dataclass(frozen=True)
 class Head:
     """What goes in an HTML page's <head>: title, description, canonical and sharing metadata."""

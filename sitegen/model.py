@@ -8,11 +8,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .config import Settings
-from .fingerprint import whole
 from .hours import Hours
 
 
-@whole
 @dataclass(frozen=True)
 class Author:
     """A person who writes posts."""
@@ -35,7 +33,6 @@ class Author:
     """Their own website ([authors] url in sitegen.toml); '' when none."""
 
 
-@whole
 @dataclass(frozen=True)
 class Term:
     """A tag or category."""
@@ -48,7 +45,6 @@ class Term:
     """Its archive page, site-relative."""
 
 
-@whole
 @dataclass(frozen=True)
 class Audio:
     """A podcast episode's media file."""
@@ -63,7 +59,6 @@ class Audio:
     """Its duration, HH:MM:SS, if given."""
 
 
-@whole(long_text=True)
 @dataclass(frozen=True)
 class Item:
     """What posts, pages and offers share."""
@@ -97,7 +92,6 @@ class Item:
     equal origins make equal items, so fingerprints use it instead of reading the whole item."""
 
 
-@whole(long_text=True)
 @dataclass(frozen=True)
 class Post(Item):
     """A dated article."""
@@ -132,7 +126,6 @@ class Post(Item):
         return self.updated or self.date
 
 
-@whole(long_text=True)
 @dataclass(frozen=True)
 class Page(Item):
     """A standalone page (about, contact)."""
@@ -152,7 +145,6 @@ def offer_phase(valid_from: dt.datetime | None, valid_until: dt.datetime | None,
     return "current"
 
 
-@whole(long_text=True)
 @dataclass(frozen=True)
 class Offer(Item):
     """A landing page for one offer."""
@@ -235,7 +227,6 @@ class Year:
     """Its posts, newest first."""
 
 
-@whole
 @dataclass(frozen=True)
 class TermCount:
     """A term and how many posts it has (what a list of all topics shows)."""
@@ -246,7 +237,6 @@ class TermCount:
     """How many posts it has."""
 
 
-@whole
 @dataclass(frozen=True)
 class NavLink:
     """A link in the site navigation."""

@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import functools
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
-from .cache import Cache
 from .content import StaticFile
 from .errors import Problem, raise_if
-from .feeds import MEDIA_TYPES, Feed
-from .fingerprint import Fingerprinter, same_value, settings_digest, whole
+from .feeds import MEDIA_TYPES, Feed, FeedEntry
+from .fingerprint import LONG_TEXT, PICKLE, Fingerprinter, FingerprintMemo, same_value, settings_digest
 from .head import FeedLink, Head, home_head, item_head, offer_head, post_head, social_image
-from .model import Author, Item, Page, Post, Site, Term, taxonomy_title
+from .memo import kept
+from .model import Audio, Author, Item, NavLink, Offer, Page, Post, Site, Term, TermCount, taxonomy_title
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,6 @@ class Paginator:
         return self.url_of(self.number + 1) if self.number < self.total else None
 
 
-@whole
 @dataclass(frozen=True)
 class Listing:
     """What a list page is about: its kind and term or year, not its posts (the paginator has those)."""
@@ -111,19 +111,59 @@ def path_of(url: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, ...], cache: Cache | None = None) -> Plan:
+class Part(NamedTuple):
+    """Something plan_outputs() made (an output, a page list's outputs, feed links) and what it was made of."""
+
+    inputs: tuple
+    made: Any
+    digests: tuple[bytes, ...]
+    """Each output's fingerprint (Plan.owns)."""
+
+
+@dataclass(frozen=True)
+class PlanMemo:
+    """What plan_outputs() may reuse from the last build."""
+
+    parts: Mapping[tuple, Part] = kept(saved=False)
+    """What it made, by what it is (("post", source path), ("list", "tag", url) ...)."""
+    heads: Mapping[tuple, Head] = kept(per_file=True)
+    """(source path, kind, item origin, digest of settings and feed links) -> the item page's Head."""
+    outputs: Mapping[str, Output] = kept(saved=False)
+    """Output path -> last build's Output, reused when the new one is equal."""
+
+
+DIGESTED_WHOLE: Mapping[type, str] = {
+    **dict.fromkeys((Author, Term, Audio, TermCount, NavLink, FeedLink, Head, Listing), PICKLE),
+    **dict.fromkeys((Post, Page, Offer, FeedEntry), LONG_TEXT),
+}
+"""Values digested from their pickle (see fingerprint.PICKLE): leaves of the model, the feeds and heads."""
+STAND_INS: Mapping[type, Callable[[Any], bytes | None]] = dict.fromkeys((Post, Page, Offer), attrgetter("origin"))
+"""An item's origin (everything it was made of) stands for it in digests."""
+
+
+def fingerprinter(memo: FingerprintMemo = FingerprintMemo()) -> Fingerprinter:
+    """The Fingerprinter for a build: plan_outputs() and render_all() digest with it."""
+    return Fingerprinter(memo, how=DIGESTED_WHOLE, stand_in=STAND_INS)
+
+
+def plan_outputs(
+    site: Site,
+    feeds: tuple[Feed, ...],
+    static: tuple[StaticFile, ...],
+    memo: PlanMemo = PlanMemo(),
+    fingerprint: Fingerprinter | None = None,
+) -> tuple[Plan, PlanMemo]:
     """Enumerate every output of the site; raise if two claim one path or a path leaves the output folder.
 
-    With a cache, an output equal to last build's is last build's object, so later steps know it by identity.
+    An output equal to the memo's is the memo's object, so later steps know it by identity.
     """
     config = site.config
     per_page = config.pagination.posts
     outputs: list[Output] = []
     settings_key = settings_digest(config)
-    earlier = cache.plan_parts if cache is not None else {}
-    parts: dict[tuple, tuple] = {}
-
-    fingerprint = Fingerprinter(cache.strings, cache.digests) if cache is not None else Fingerprinter()
+    earlier = memo.parts
+    parts: dict[tuple, Part] = {}
+    fingerprint = fingerprint if fingerprint is not None else fingerprinter()
     owns: dict[str, bytes] = {}
 
     def reuse(key: tuple, inputs: tuple, make: Callable[[], Any], made_of: Callable[[Output], tuple] | None = None) -> Any:
@@ -134,14 +174,14 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
         made of; its digest is the output's fingerprint (Plan.owns), far cheaper than the Output's.
         """
         known = earlier.get(key)
-        if known is None or len(known[0]) != len(inputs) or not all(map(same_value, known[0], inputs)):
+        if known is None or len(known.inputs) != len(inputs) or not all(map(same_value, known.inputs, inputs)):
             made = make()
             digests = tuple(fingerprint(made_of(o)) for o in _as_list(made)) if made_of else ()
-            known = (inputs, made, digests)
+            known = Part(inputs, made, digests)
         parts[key] = known
-        for output, digest in zip(_as_list(known[1]) if made_of else (), known[2], strict=True):
+        for output, digest in zip(_as_list(known.made) if made_of else (), known.digests, strict=True):
             owns[output.path] = digest
-        return known[1]
+        return known.made
 
     # Autodiscovery links: every HTML page links the site-wide channels; a topic's pages (and
     # /offers/) link the topic's too. One tuple per channel, kept from build to build while equal.
@@ -160,13 +200,13 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     def links(kind: str, page_url: str) -> tuple[FeedLink, ...]:
         return topic_links.get((kind, page_url), site_links)
 
-    earlier_heads = cache.heads if cache is not None else {}
+    earlier_heads = memo.heads
     heads: dict[tuple, Head] = {}
 
     def head_of(item: Item, kind: str, make_head) -> Head:
         """The item's head, kept from the last build (another process's too) when made of the same
         inputs: the item's origin, the settings and the feed links. Making one costs JSON-LD."""
-        key = (item.source_path, kind, item.origin, shared)  # the source path: which cache file keeps it
+        key = (item.source_path, kind, item.origin, shared)  # the source path first: a per-file memo
         head = earlier_heads.get(key) if item.origin is not None else None
         if head is None:
             head = _linked(make_head(site, item), site_links)
@@ -239,14 +279,10 @@ def plan_outputs(site: Site, feeds: tuple[Feed, ...], static: tuple[StaticFile, 
     add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",)))
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(outputs)))
 
-    if cache is not None:
-        cache.plan_parts = parts
-        cache.heads = heads
-        previous = cache.outputs
-        outputs = [earlier if _same(earlier := previous.get(o.path), o) else o for o in outputs]
-        cache.outputs = {o.path: o for o in outputs}
+    previous = memo.outputs
+    outputs = [earlier if _same(earlier := previous.get(o.path), o) else o for o in outputs]
     _check_paths(outputs, static)
-    return Plan(tuple(outputs), static, feeds, owns)
+    return Plan(tuple(outputs), static, feeds, owns), PlanMemo(parts, heads, {o.path: o for o in outputs})
 
 
 def _as_list(made: Output | list[Output]) -> list[Output] | tuple[Output]:

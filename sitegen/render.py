@@ -2,29 +2,69 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 
-from .cache import Cache, RenderRecord, prepare_cache_folder, versions_digest
+from .cache import prepare_cache_folder, versions_digest
 from .errors import Problem, SitegenError, raise_if
 from .fingerprint import Fingerprinter
+from .memo import kept
 from .model import Site, taxonomy_title
 from .formats import render_feed
-from .plan import Output, Plan
+from .plan import Output, Plan, fingerprinter
 from .pool import MINIMUM_PER_WORKER, counted, run_parallel
 from .text import format_date, format_moment, format_money
-from .theme import TEMPLATES_DIR, THEME_PREFIX, Theme
+from .theme import TEMPLATES_DIR, THEME_PREFIX, Theme, template_files
 from .version import __version__
 from .view import RecordingEnvironment, RecordingMapping, SiteView, partial, partial_memo, read_value, recorded_reads
 
 
 TEMPLATE_CACHE = "templates"
 """Compiled templates, in the cache folder: a new process need not compile them again."""
+
+
+@dataclass(frozen=True)
+class RenderRecord:
+    """One output's last rendering and what it depended on."""
+
+    global_key: bytes
+    """The settings, theme and sitegen version it was rendered under."""
+    own: bytes
+    """Fingerprint of the Output itself (its item, page of posts, head)."""
+    reads: tuple[tuple[tuple, bytes], ...]
+    """Each site value and template the render read, with its fingerprint then."""
+    data: bytes | None
+    """The bytes, in the process that rendered them; None once saved and loaded: the file in the
+    output folder holds them."""
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "data": None}
+
+
+@dataclass(frozen=True)
+class RenderMemo:
+    """What rendering may reuse from the last build."""
+
+    renders: Mapping[str, RenderRecord] = kept()
+    """Output path -> its last rendering."""
+    environments: Mapping[tuple, jinja2.Environment] = kept(saved=False)
+    """(site root, theme folder, template files) -> its Jinja environment, whose compiled templates stay
+    valid while no template file is added or removed (Jinja reloads changed ones itself)."""
+
+
+def environment(site_root: Path, theme: Theme, memo: RenderMemo = RenderMemo(), cache_folder: Path | None = None) -> tuple[jinja2.Environment, RenderMemo]:
+    """The Jinja environment for a build: the memo's while the template files are the same ones."""
+    key = (site_root.resolve(), theme.root.resolve(), template_files(site_root, theme))
+    env = memo.environments.get(key)
+    if env is None:
+        env = make_environment(site_root, theme, cache_folder)
+    return env, dataclasses.replace(memo, environments={key: env})
 
 
 def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = None) -> jinja2.Environment:
@@ -88,20 +128,24 @@ class RenderReport:
     """Paths rendered this time (the rest came from the cache unchanged)."""
     processes: int = 1
     """Processes the rendering ran in."""
+    memo: RenderMemo = RenderMemo()
+    """For the next build."""
 
 
 def render_all(
     env: jinja2.Environment,
     site: Site,
     plan: Plan,
-    cache: Cache | None = None,
+    memo: RenderMemo = RenderMemo(),
+    fingerprint: Fingerprinter | None = None,
     intact: Callable[[str], bool] = lambda path: False,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 1,
     place: Callable[[str, bytes], object] | None = None,
 ) -> RenderReport:
-    """Render every output, reusing a cached rendering when nothing it read has changed.
+    """Render every output, reusing the memo's rendering when nothing it read has changed.
 
+    fingerprint: the build's (plan.fingerprinter()), which may have digested much of the site already.
     A rendering loaded from disk has no bytes: it is reused only when intact(path) says the
     output file still holds them, and then its value in RenderReport.rendered is None.
     With jobs > 1, outputs to render are rendered across processes; the bytes are the same. There,
@@ -109,8 +153,7 @@ def render_all(
     stands for the bytes in RenderReport.rendered: the bytes need not travel back to this process.
     Collects every problem, then raises them together.
     """
-    cache = cache if cache is not None else Cache()
-    fingerprint = Fingerprinter(cache.strings, cache.digests)
+    fingerprint = fingerprint if fingerprint is not None else fingerprinter()
     global_key = fingerprint((__version__, site.config, str(env.sitegen_roots[1]), site.base_url))
     values: dict[tuple, bytes] = {}
     # One walk of the template folders a build; None when it cannot list them all.
@@ -149,7 +192,7 @@ def render_all(
             progress("checking", number, total)
         own = plan.owns.get(output.path) or fingerprint((output, output.item.entries if output.kind == "feed" else ()))
         owns[output.path] = own
-        record = cache.renders.get(output.path)
+        record = memo.renders.get(output.path)
         if (
             record
             and record.global_key == global_key
@@ -192,13 +235,11 @@ def render_all(
         kept = data if isinstance(data, bytes) else None  # else written by a worker: the file holds the bytes
         records[path] = RenderRecord(global_key, owns[path], tuple(pair(r) for r in reads), kept)
     raise_if(problems)
-    cache.renders = records  # only outputs that still exist
-    cache.strings = fingerprint.strings
-    cache.digests = fingerprint.digests
     # Same order as a one-process build: the plan's
     fresh_set = set(fresh)
     ordered = tuple(o.path for o in plan.outputs if o.path in fresh_set)
-    return RenderReport({o.path: rendered[o.path] for o in plan.outputs}, ordered, processes)
+    next_memo = dataclasses.replace(memo, renders=records)  # only outputs that still exist
+    return RenderReport({o.path: rendered[o.path] for o in plan.outputs}, ordered, processes, next_memo)
 
 
 def shared_context(site: Site, plan: Plan) -> dict:

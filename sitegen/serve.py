@@ -23,8 +23,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .build import OUTPUT_DIR, PRIVATE_DIR, BuildResult, build
-from .cache import CACHE_DIR, Cache, load_cache, prepare_cache_folder, save_cache
+from .build import OUTPUT_DIR, PRIVATE_DIR, BuildResult, Memos, build
+from .cache import CACHE_DIR, DiskCache, prepare_cache_folder
 from .config import CONFIG_FILE, load_config
 from .content import CONTENT_DIR
 from .errors import Problem, SitegenError
@@ -142,13 +142,15 @@ class DevServer:
         self.jobs = jobs
         # Listen first: a port in use must fail before anything is made on disk.
         self.httpd = _HTTPServer((host, port), _Handler, self)
-        self.cache, self.cache_warnings = Cache(), ()
+        self.memos, self.cache_warnings = Memos(), ()
+        self.cache: DiskCache | None = None
         self._claim = _claim(cache_folder / SERVE_DIR) if cache_folder is not None else None
         if cache_folder is not None:
             # A second server on the same site shares the parsed documents, but neither saves nor
             # builds into the first one's part of the cache.
-            self.cache, self.cache_warnings = load_cache(cache_folder, SERVE_DIR if self._claim else None)
-            gc.freeze()  # the loaded cache lives as long as the server: keep it out of the collector's passes
+            self.cache = DiskCache(cache_folder, SERVE_DIR if self._claim else None)
+            self.memos, self.cache_warnings = self.cache.load(Memos)
+            gc.freeze()  # the loaded memos live as long as the server: keep them out of the collector's passes
         if self._claim is not None:
             self.output_dir = cache_folder / SERVE_DIR / "site"  # drafts never reach output/
         else:
@@ -193,10 +195,12 @@ class DevServer:
                 drafts=self.drafts,
                 future=self.future,
                 base_url=self.url,
-                cache=self.cache,
+                memos=self.memos,
+                cache_folder=self.cache.folder if self.cache is not None else None,
                 jobs=jobs,
                 wall_clock_ns=time.time_ns(),
             )
+            self.memos = result.memos
         except SitegenError as error:
             problems = error.problems
         except OSError as error:
@@ -270,11 +274,11 @@ class DevServer:
 
     def save_cache(self) -> None:
         """Write what changed in the cache since it was last saved (when this server owns its part)."""
-        if self._claim is None or not self._unsaved:
+        if self._claim is None or self.cache is None or not self._unsaved:
             return
         self._unsaved = False
         try:
-            save_cache(self.cache.folder, self.cache)
+            self.cache.save(self.memos)
         except OSError:
             pass  # a cache only saves work: a full disk must not stop the server; the next start rebuilds more
 

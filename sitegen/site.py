@@ -8,9 +8,10 @@ import hashlib
 import re
 from urllib.parse import urlsplit
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from .cache import Cache
 from .config import Settings
 from .content import Content, Document
 from .meta import OfferMeta, PageMeta, PostMeta, slugify
@@ -18,6 +19,7 @@ from .errors import Problem, did_you_mean, raise_if
 from .fingerprint import settings_digest
 from .hours import build_hours
 from .markdown import INTERNAL_LINK, INTERNAL_SCHEME
+from .memo import kept
 from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year, offer_phase
 
 
@@ -33,12 +35,35 @@ class BuildOptions:
     """Build posts dated after now, and offers that have not started."""
 
 
-def build_site(content: Content, config: Settings, options: BuildOptions, cache: Cache | None = None) -> Site:
+class MadeItem(NamedTuple):
+    """An item and everything it was made of."""
+
+    document: Document
+    """The same object while its file is unchanged (ContentMemo)."""
+    settings: bytes
+    """The digest of the settings."""
+    targets: tuple[tuple[str, str | None], ...]
+    """Where its links lead: (content path, URL)."""
+    phase: str | None
+    """An offer's phase (upcoming, current, ended)."""
+    item: Any
+    """The Post, Page or Offer."""
+
+
+@dataclass(frozen=True)
+class SiteMemo:
+    """What build_site() may reuse: the items it made, to be reused while made of the same inputs."""
+
+    items: Mapping[str, MadeItem] = kept(saved=False)
+    """Source path -> the item made of it last build."""
+
+
+def build_site(content: Content, config: Settings, options: BuildOptions, memo: SiteMemo = SiteMemo()) -> tuple[Site, SiteMemo]:
     """Assemble the Site: decide what is built, give every item its URL, check links and collisions.
 
-    Raises one SitegenError with these problems and those read_content() collected. With a cache,
-    an item made of exactly the same inputs as last build is last build's object (equal by
-    construction), so later steps recognise it by identity.
+    Raises one SitegenError with these problems and those read_content() collected. An item made
+    of exactly the same inputs as in the memo is the memo's object (equal by construction), so
+    later steps recognise it by identity.
     """
     problems: list[Problem] = list(content.problems)
     built = [d for d in content.documents if _is_built(d, options)]
@@ -51,8 +76,8 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
     authors = _authors(config)
     posts, pages, offers = [], [], []
     settings_key = settings_digest(config)
-    previous = cache.items if cache is not None else {}
-    made: dict[str, tuple] = {}
+    previous = memo.items
+    made: dict[str, MadeItem] = {}
     for document in built:
         # Everything an item is made of: its document (the same object while the file is unchanged),
         # the settings, where its links lead, and for offers where they stand (upcoming, current, ended).
@@ -64,14 +89,14 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
         known = previous.get(document.source_path)
         if (
             known is not None
-            and known[0] is document
-            and known[1] == settings_key
-            and known[2] == targets
-            and known[3] == phase
-            and known[4].url == urls[document.content_path]
+            and known.document is document
+            and known.settings == settings_key
+            and known.targets == targets
+            and known.phase == phase
+            and known.item.url == urls[document.content_path]
             and all(url is not None for _, url in targets)
         ):
-            item = known[4]
+            item = known.item
             made[document.source_path] = known
             (posts if isinstance(item, Post) else pages if isinstance(item, Page) else offers).append(item)
             continue
@@ -104,9 +129,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
         else:
             item = _offer(meta, common, phase)
             offers.append(item)
-        made[document.source_path] = (document, settings_key, targets, phase, item)
-    if cache is not None:
-        cache.items = made
+        made[document.source_path] = MadeItem(document, settings_key, targets, phase, item)
 
     posts.sort(key=lambda p: (p.date, p.slug), reverse=True)
     pages.sort(key=lambda p: (p.menu is None, p.menu or 0, p.slug))
@@ -124,7 +147,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
     )
     hours = build_hours(config.business, options.now, config.timezone)
     changes = [moment for moment in (next_change(content.documents, options), hours.next_change) if moment is not None]
-    return Site(
+    site = Site(
         config=config,
         base_url=config.base_url,
         now=options.now,
@@ -150,6 +173,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, cache:
             for i, post in enumerate(posts)
         },
     )
+    return site, SiteMemo(made)
 
 
 def next_change(documents: tuple[Document, ...], options: BuildOptions) -> dt.datetime | None:

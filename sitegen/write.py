@@ -6,13 +6,15 @@ import hashlib
 import json
 import os
 import shutil
-from stat import S_ISGID
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISGID
 from typing import BinaryIO
 
 from .content import StaticFile
 from .files import hold_lock, write_atomically, write_new_file
+from .memo import kept
 
 try:
     import fcntl
@@ -147,6 +149,16 @@ class WriteReport:
     """Files left as they were."""
     removed: tuple[str, ...]
     """Paths an earlier build wrote that this one no longer does."""
+    files: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Path -> (size, mtime_ns) of each output file as written (write_site() only): the next build's `known`."""
+
+
+@dataclass(frozen=True)
+class WriteMemo:
+    """What writing may reuse: the files it wrote, to tell them unchanged without reading them."""
+
+    written: Mapping[str, Mapping[str, tuple[int, int]]] = kept()
+    """Output folder -> path -> (size, mtime_ns) of each file written there."""
 
 
 def write_site(
@@ -155,16 +167,16 @@ def write_site(
     static: tuple[StaticFile, ...],
     *,
     reused: frozenset[str] = frozenset(),
-    known: dict[str, tuple[int, int]] | None = None,
+    known: Mapping[str, tuple[int, int]] = {},  # noqa: B006 - read only
 ) -> WriteReport:
     """Bring output_dir to exactly rendered + static, touching only what differs.
 
-    `known` maps paths this writer wrote before to their (size, mtime_ns) then; a `reused` output
-    (same bytes as last time) whose file still has that size and time is not read again, as make
-    and rsync judge files. It is updated in place.
+    `known` maps paths this writer wrote before to their (size, mtime_ns) then (the last report's
+    `files`); a `reused` output (same bytes as last time) whose file still has that size and time
+    is not read again, as make and rsync judge files.
     """
     output_dir.mkdir(parents=True, exist_ok=True)
-    known = known if known is not None else {}
+    known = dict(known)
     written: list[str] = []
     unchanged = 0
     folder = os.fspath(output_dir)
@@ -205,7 +217,7 @@ def write_site(
         else:
             unchanged += 1
     removed = _prune_and_record(output_dir, set(rendered) | {f.path for f in static})
-    return WriteReport(tuple(written), unchanged, tuple(removed))
+    return WriteReport(tuple(written), unchanged, tuple(removed), known)
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> WriteReport:

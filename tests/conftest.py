@@ -74,6 +74,19 @@ def make_site(tmp_path):
     return make
 
 
+class Rebuilds:
+    """build() calls that hand each other their memos, as the dev server's builds do."""
+
+    def __init__(self, build_with=None) -> None:
+        self.memos = None
+        self._build = build_with or build
+
+    def __call__(self, *args, **options):
+        result = self._build(*args, memos=self.memos, **options)
+        self.memos = result.memos
+        return result
+
+
 @pytest.fixture
 def build_at():
     """build_at(root, **options) builds root into root/output with the fixed clock."""

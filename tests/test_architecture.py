@@ -17,10 +17,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "sitegen"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    # Foundations that know no step: problems, text helpers, the one atomic write, digests,
-    # the process pool, the version.
-    ("errors", "text", "files", "fingerprint", "pool", "version"),
-    # The memo most steps take (stores and loads; knows no step's fields).
+    # Foundations that know no step: problems, text helpers, the one atomic write, how a step
+    # declares its memo, digests, the process pool, the version.
+    ("errors", "text", "files", "memo", "fingerprint", "pool", "version"),
+    # The on-disk cache: stores and loads memos by what their fields declare, knows no step's fields.
     ("cache",),
     # The pipeline, left to right: settings, reading, the model, the site, feeds and their
     # formats, page heads, the plan, the link check, theme and view, rendering, writing.
@@ -145,6 +145,22 @@ def layer_problems(modules: dict[str, ast.Module]) -> list[str]:
     return problems
 
 
+CACHING = {"cache", "memo", "fingerprint"}
+"""What makes builds fast: memos, their storage, digests."""
+PLAIN = {"model", "meta", "hours"}
+"""The model of the site: plain values, which know nothing of how builds are made fast."""
+
+
+def caching_problems(modules: dict[str, ast.Module]) -> list[str]:
+    return [
+        f"{module}.py:{line}: {said}: the model knows nothing of caching"
+        for module, tree in modules.items()
+        if module in PLAIN
+        for line, imported, said in imports_of(tree, module)
+        if imported in CACHING
+    ]
+
+
 def root_import_problems(modules: dict[str, ast.Module]) -> list[str]:
     return [
         f"{module}.py:{line}: {said}: imports the package root"
@@ -190,7 +206,7 @@ def print_or_exit_problems(modules: dict[str, ast.Module]) -> list[str]:
 MODULES = read_package(PACKAGE)
 
 
-CHECKS = (placement_problems, layer_problems, root_import_problems, clock_problems, environment_problems, print_or_exit_problems)
+CHECKS = (placement_problems, layer_problems, caching_problems, root_import_problems, clock_problems, environment_problems, print_or_exit_problems)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
@@ -235,6 +251,14 @@ def test_an_upward_import_is_reported(tmp_path):
         "content.py: from .render import render_all: render is in a later layer",
         "errors.py: import sitegen.write: write is in a later layer",
         "model.py: from sitegen.plan import Plan: plan is in a later layer",
+    ]
+
+
+def test_caching_in_the_model_is_reported(tmp_path):
+    modules = broken_copy(tmp_path, {"model": "from .fingerprint import Fingerprinter", "meta": "from .cache import DiskCache", "site": "from .memo import kept  # a step: fine"})
+    assert without_lines(caching_problems(modules)) == [
+        "meta.py: from .cache import DiskCache: the model knows nothing of caching",
+        "model.py: from .fingerprint import Fingerprinter: the model knows nothing of caching",
     ]
 
 

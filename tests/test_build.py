@@ -6,9 +6,8 @@ import json
 
 from bs4 import BeautifulSoup
 
-from sitegen.cache import Cache
 
-from .conftest import BASE_CONFIG, post, write_files
+from .conftest import BASE_CONFIG, Rebuilds, post
 
 
 def soup(path) -> BeautifulSoup:
@@ -239,11 +238,11 @@ def test_templates_in_a_linked_folder_are_found(make_site, build_at, tmp_path):
         }
     )
     (root / "templates/linked").symlink_to(shared, target_is_directory=True)
-    cache = Cache()
-    build_at(root, cache=cache)
+    rebuild = Rebuilds(build_at)
+    rebuild(root)
     assert soup(root / "output/about/index.html").find(id="greeting").get_text() == "Hello from a linked folder"
     (shared / "greeting.html").write_text('<p id="greeting">Hello again</p>')
-    build_at(root, cache=cache)  # a rebuild that reuses renderings sees the linked template change
+    rebuild(root)  # a rebuild that reuses renderings sees the linked template change
     assert soup(root / "output/about/index.html").find(id="greeting").get_text() == "Hello again"
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sitegen.cache import CACHE_DIR, CACHE_FILE, cache_versions, documents_file
+from sitegen.cache import BUILD_FILE, CACHE_DIR, cache_versions, files_of
 from sitegen.content import _SETTLED_NS
 
 from .conftest import NOW, post, run_cli, snapshot, write_files
@@ -50,7 +50,7 @@ def cold_tree(root, tmp_path) -> dict[str, bytes]:
 def test_cached_rebuild_equals_a_cold_build(make_site, tmp_path):
     root = make_site(corpus(40))
     build_cli(root)
-    assert (root / CACHE_DIR / CACHE_FILE).is_file()
+    assert (root / CACHE_DIR / BUILD_FILE).is_file()
     path = root / "content/posts/2025-06-06-post-5.md"
     path.write_text(path.read_text().replace("Some *text*", "Other *text*"))
     (root / "content/posts/2025-07-07-post-6.md").unlink()
@@ -70,7 +70,7 @@ def test_no_change_rebuild_writes_no_files(make_site):
 
 
 # The file of render records, and the files of what is kept for post 5: its document, and what was made of it.
-CACHE_FILES = [CACHE_FILE, *(documents_file("content/posts/2025-06-06-post-5.md", kind) for kind in ("documents", "derived"))]
+CACHE_FILES = [BUILD_FILE, *files_of("content/posts/2025-06-06-post-5.md")]
 
 
 @pytest.mark.parametrize("name", CACHE_FILES)
@@ -157,7 +157,7 @@ def test_no_change_rebuild_leaves_the_cache_file_alone(make_site):
         return {p.name: p.stat().st_mtime_ns for p in (root / CACHE_DIR).glob("*.pickle")}
 
     before = times()
-    assert CACHE_FILE in before and len(before) > 2  # the render records and several files of documents
+    assert BUILD_FILE in before and len(before) > 2  # the render records and several files of documents
     build_cli(root)
     assert times() == before
     path = root / "content/posts/2025-06-06-post-5.md"
@@ -169,7 +169,7 @@ def test_no_change_rebuild_leaves_the_cache_file_alone(make_site):
     after = times()
     changed = {name for name in after if after[name] != before.get(name)}
     post = "content/posts/2025-06-06-post-5.md"
-    assert changed == {CACHE_FILE, documents_file(post), documents_file(post, "derived")}  # the edited post's files only
+    assert changed == {BUILD_FILE, *files_of(post)}  # the edited post's files only
 
     # A settings edit changes what the build made of every file (heads, feed HTML), not the files' documents.
     config = root / "sitegen.toml"
@@ -178,7 +178,7 @@ def test_no_change_rebuild_leaves_the_cache_file_alone(make_site):
     build_cli(root)
     after = times()
     changed = {name for name in after if after[name] != before.get(name)}
-    assert changed and not any(name.startswith("documents-") for name in changed), sorted(changed)
+    assert changed and not any(name.startswith("files-") for name in changed), sorted(changed)
 
 
 def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(make_site, tmp_path):
@@ -187,9 +187,9 @@ def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(make_site, 
     path = root / "content/posts/2025-06-06-post-5.md"
     settle(root / "content")  # status is trusted only once a file is 2 s old (file times are coarse)
     build_cli(root)
-    with (root / CACHE_DIR / documents_file("content/posts/2025-06-06-post-5.md")).open("rb") as file:
+    with (root / CACHE_DIR / files_of("content/posts/2025-06-06-post-5.md")[0]).open("rb") as file:
         pickle.load(file)
-        assert "content/posts/2025-06-06-post-5.md" in pickle.load(file)["stats"]  # the next build trusts it
+        assert "content/posts/2025-06-06-post-5.md" in pickle.load(file)["content.stats"]  # the next build trusts it
     status = os.stat(path)
     text = path.read_text()
     edited = text.replace("Some *text*", "Sume *text*")
@@ -205,15 +205,16 @@ def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(make_site, 
 VALIDATED = """
 import datetime as dt, sys
 from pathlib import Path
-from sitegen.build import build
-from sitegen.cache import load_cache, save_cache
+from sitegen.build import Memos, build
+from sitegen.cache import DiskCache
 from sitegen.config import Settings
 from sitegen.meta import SCHEMAS
 
 root = Path(sys.argv[1])
-cache, _ = load_cache(root / ".sitegen-cache")
-build(root, now=dt.datetime.fromisoformat(sys.argv[2]), cache=cache)
-save_cache(root / ".sitegen-cache", cache)
+cache = DiskCache(root / ".sitegen-cache")
+memos, _ = cache.load(Memos)
+result = build(root, now=dt.datetime.fromisoformat(sys.argv[2]), memos=memos, cache_folder=cache.folder)
+cache.save(result.memos)
 built = [model.__name__ for model in (Settings, *SCHEMAS.values()) if model.__pydantic_complete__]
 print(",".join(built) or "none", "importlib.metadata" in sys.modules, "yaml" in sys.modules)
 """

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sitegen import build
-from sitegen.cache import Cache
 
-from .conftest import NOW, post, snapshot, write_files
+from .conftest import NOW, Rebuilds, post, snapshot, write_files
 
 TAGS = ["bread", "cakes", "coffee", "events", "recipes", "seasonal", "workshops", "news"]
 
@@ -41,15 +40,15 @@ def big_site(make_site):
 
 @pytest.mark.slow  # several builds of a 200-post site
 def test_one_post_edit_renders_far_fewer_outputs(big_site, tmp_path):
-    cache = Cache()
-    full = build(big_site, now=NOW, cache=cache)
+    rebuild = Rebuilds()
+    full = rebuild(big_site, now=NOW)
     total = len(full.plan.outputs)
     assert len(full.rendered) == total
-    assert build(big_site, now=NOW, cache=cache).rendered == ()  # nothing changed: nothing rendered
+    assert rebuild(big_site, now=NOW).rendered == ()  # nothing changed: nothing rendered
 
     path = big_site / "content/posts/2025-06-06-post-5.md"
     path.write_text(path.read_text().replace("Some *text*", "Some *new text*"))
-    edit = build(big_site, now=NOW, cache=cache)
+    edit = rebuild(big_site, now=NOW)
 
     print(f"\n200 posts: full build rendered {total} outputs; one post edit re-rendered {len(edit.rendered)}")
     assert "posts/post-5/index.html" in edit.rendered
@@ -73,32 +72,32 @@ def _neighbour(result, path: str) -> bool:
 
 @pytest.mark.slow  # several builds of a 200-post site
 def test_template_change_rerenders_only_pages_using_it(big_site, tmp_path):
-    cache = Cache()
-    build(big_site, now=NOW, cache=cache)
+    rebuild = Rebuilds()
+    rebuild(big_site, now=NOW)
     write_files(big_site, {"templates/page.html": '{% extends "!theme/page.html" %}{% block main %}<p>Custom</p>{{ super() }}{% endblock %}'})
-    result = build(big_site, now=NOW, cache=cache)
+    result = rebuild(big_site, now=NOW)
     assert result.rendered == ("about/index.html",)
     assert tree(big_site / "output") == clean_build(big_site, tmp_path)
 
 
 @pytest.mark.slow  # several builds of a 200-post site
 def test_settings_change_rerenders_everything(big_site, tmp_path):
-    cache = Cache()
-    first = build(big_site, now=NOW, cache=cache)
+    rebuild = Rebuilds()
+    first = rebuild(big_site, now=NOW)
     settings = big_site / "sitegen.toml"
     settings.write_text(settings.read_text().replace('tagline = "Bread worth getting up for."', 'tagline = "New tagline."'))
-    result = build(big_site, now=NOW, cache=cache)
+    result = rebuild(big_site, now=NOW)
     assert len(result.rendered) == len(first.plan.outputs)
     assert tree(big_site / "output") == clean_build(big_site, tmp_path)
 
 
 @pytest.mark.slow  # several builds of a 200-post site
 def test_deleting_and_adding_posts_matches_a_clean_build(big_site, tmp_path):
-    cache = Cache()
-    build(big_site, now=NOW, cache=cache)
+    rebuild = Rebuilds()
+    rebuild(big_site, now=NOW)
     (big_site / "content/posts/2025-06-06-post-5.md").unlink()
     write_files(big_site, {"content/posts/2026-01-01-new.md": post("New", "2026-01-01 09:00", "Brand new.", tags="[bread, brand-new-tag]")})
-    build(big_site, now=NOW, cache=cache)
+    rebuild(big_site, now=NOW)
     assert tree(big_site / "output") == clean_build(big_site, tmp_path)
 
 
@@ -109,10 +108,10 @@ def test_a_summary_link_follows_its_target_when_the_target_moves(make_site, tmp_
             "content/pages/menu.md": "---\ntitle: Menu\n---\nBread.\n",
         }
     )
-    cache = Cache()
-    build(root, now=NOW, cache=cache)
+    rebuild = Rebuilds()
+    rebuild(root, now=NOW)
     write_files(root, {"content/pages/menu.md": "---\ntitle: Menu\nslug: our-menu\n---\nBread.\n"})
-    build(root, now=NOW, cache=cache)
+    rebuild(root, now=NOW)
     assert b'href="/our-menu/"' in (root / "output/index.html").read_bytes()
     assert tree(root / "output") == clean_build(root, tmp_path)
 
@@ -120,10 +119,10 @@ def test_a_summary_link_follows_its_target_when_the_target_moves(make_site, tmp_
 def test_reordered_extra_fields_reach_templates_that_list_them(make_site, tmp_path):
     template = '{% extends "!theme/post.html" %}{% block main %}{% for key, value in post.extra.items() %}<p>{{ key }}={{ value }}</p>{% endfor %}{% endblock %}'
     root = make_site({"content/posts/2026-03-01-a.md": post("A", extra="{one: 1, two: 2}"), "templates/post.html": template})
-    cache = Cache()
-    build(root, now=NOW, cache=cache)
+    rebuild = Rebuilds()
+    rebuild(root, now=NOW)
     write_files(root, {"content/posts/2026-03-01-a.md": post("A", extra="{two: 2, one: 1}")})
-    build(root, now=NOW, cache=cache)
+    rebuild(root, now=NOW)
     assert b"<p>two=2</p><p>one=1</p>" in (root / "output/posts/a/index.html").read_bytes()
     assert tree(root / "output") == clean_build(root, tmp_path)
 
@@ -132,10 +131,10 @@ def test_reordered_extra_fields_reach_templates_that_list_them(make_site, tmp_pa
 def test_a_card_shown_through_partial_tracks_its_template(big_site, tmp_path):
     """List pages show post cards through partial(), rendered once per build: what a card reads
     (its template too) counts for every page that shows it."""
-    cache = Cache()
-    build(big_site, now=NOW, cache=cache)
+    rebuild = Rebuilds()
+    rebuild(big_site, now=NOW)
     write_files(big_site, {"templates/partials/post_card.html": '<article class="card">{{ post.title }} ({{ card_level|default(3) }})</article>'})
-    result = build(big_site, now=NOW, cache=cache)
+    result = rebuild(big_site, now=NOW)
     assert "archive/index.html" in result.rendered and "index.html" in result.rendered
     assert not any(path.startswith("posts/") for path in result.rendered)  # post pages show no cards
     assert b'<article class="card">' in (big_site / "output/archive/page/2/index.html").read_bytes()

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from sitegen import SitegenError
 
-from .conftest import BASE_CONFIG, REPO, post, require_tool, run_cli, snapshot, watch_problems, write_files
+from .conftest import BASE_CONFIG, REPO, Rebuilds, post, require_tool, run_cli, snapshot, watch_problems, write_files
 
 PARIS = dt.timezone(dt.timedelta(hours=2))  # Europe/Paris in June, the test site's zone
 
@@ -229,21 +229,20 @@ def test_owner_files_change_only_when_needed_and_leave_with_their_offer(offer_si
 
 def test_qr_codes_are_drawn_again_only_when_their_link_or_title_changes(offer_site, build_at, monkeypatch):
     from sitegen import campaign
-    from sitegen.cache import Cache
 
     drawn = []
     draw = campaign.render_qr
     monkeypatch.setattr(campaign, "render_qr", lambda offer, kind: drawn.append((offer.slug, kind)) or draw(offer, kind))
-    cache = Cache()
-    build_at(offer_site, now=at(2026, 6, 15), cache=cache)
+    rebuild = Rebuilds(build_at)
+    rebuild(offer_site, now=at(2026, 6, 15))
     assert sorted(drawn) == [(slug, kind) for slug in ("bread", "staff", "summer") for kind in ("png", "svg")]
     first = snapshot(offer_site / "private")
     drawn.clear()
-    build_at(offer_site, now=at(2026, 6, 15), cache=cache)
+    rebuild(offer_site, now=at(2026, 6, 15))
     assert drawn == [] and snapshot(offer_site / "private") == first
     path = offer_site / "content/offers/bread.md"
     path.write_text(path.read_text().replace("title: Bread club", "title: The bread club"))
-    build_at(offer_site, now=at(2026, 6, 15), cache=cache)
+    rebuild(offer_site, now=at(2026, 6, 15))
     assert drawn == [("bread", "svg"), ("bread", "png")]
     assert "QR code: The bread club" in (offer_site / "private/offers/bread/qr.svg").read_text()
 

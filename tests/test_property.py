@@ -7,7 +7,7 @@ same files into a fresh site folder and a fresh output folder with no cache: fil
 content must be gone from the incremental output too.
 
 Two incremental paths are checked:
-- the dev server's: build() with one in-memory Cache kept across the whole sequence;
+- the dev server's: build() with memos handed from each build to the next across the whole sequence;
 - the CLI's: `sitegen build` run as a new process each time, into the same output folder (reusing
   whatever its on-disk cache, .sitegen-cache/ in the site folder, gives it).
 
@@ -37,9 +37,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from sitegen import build
-from sitegen.cache import Cache
 
-from .conftest import NOW, post, run_cli, write_files
+from .conftest import NOW, Rebuilds, post, run_cli, write_files
 
 TZ = zoneinfo.ZoneInfo("Europe/Paris")  # the zone of the generated sitegen.toml, as in conftest's BASE_CONFIG
 
@@ -669,14 +668,14 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
 
 class InMemoryIncrementalBuilds(IncrementalBuilds):
-    """The dev server's path: one in-memory Cache kept across every build of the sequence."""
+    """The dev server's path: memos handed from each build to the next across every build of the sequence."""
 
     def __init__(self):
         super().__init__()
-        self.cache = Cache()
+        self.rebuild = Rebuilds()
 
     def incremental_build(self) -> None:
-        build(self.root, self.out, now=NOW, cache=self.cache)
+        self.rebuild(self.root, self.out, now=NOW)
 
 
 class CliIncrementalBuilds(IncrementalBuilds):
@@ -691,7 +690,7 @@ SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthChec
 
 @pytest.mark.slow  # a hypothesis state machine: minutes
 def test_incremental_build_with_in_memory_cache_equals_clean_build():
-    """The dev server's path: after random edits, build() with one Cache gives a clean build's tree."""
+    """The dev server's path: after random edits, build() handing on its memos gives a clean build's tree."""
     run_state_machine_as_test(
         InMemoryIncrementalBuilds,
         settings=settings(max_examples=80, stateful_step_count=20, deadline=None, database=None, suppress_health_check=SLOW_OK),
@@ -712,16 +711,16 @@ def test_incremental_cli_build_equals_clean_build():
 # ---------------------------------------------------------------------------------
 
 def rebuild_after_edits(root: Path, tmp_path: Path, *edits: dict[str, str | None]) -> None:
-    """Build root with one Cache, apply each edit ({path: text, or None to delete}) and rebuild; compare with a clean build."""
-    cache = Cache()
-    build(root, tmp_path / "incremental", now=NOW, cache=cache)
+    """Build root handing on its memos, apply each edit ({path: text, or None to delete}) and rebuild; compare with a clean build."""
+    rebuild = Rebuilds()
+    rebuild(root, tmp_path / "incremental", now=NOW)
     for edit in edits:
         for path, text in edit.items():
             if text is None:
                 (root / path).unlink()
             else:
                 write_files(root, {path: text})
-        build(root, tmp_path / "incremental", now=NOW, cache=cache)
+        rebuild(root, tmp_path / "incremental", now=NOW)
     build(root, tmp_path / "clean", now=NOW)
     assert_same_tree(tree(tmp_path / "incremental"), tree(tmp_path / "clean"))
 

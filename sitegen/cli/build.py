@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import sys
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from ..build import build
-from ..cache import CACHE_DIR, load_cache, save_cache
-from ..config import load_config
+from ..build import Memos, build
+from ..cache import CACHE_DIR, DiskCache
+from ..config import read_settings
 from ..pool import default_jobs
 from .common import build_time, now_option, source_option, warn
 
@@ -31,23 +32,25 @@ def build_command(
 ) -> None:
     """Build the site into the output folder, writing only files that changed."""
     started = time.perf_counter()
-    cache = None
+    cache, memos = None, Memos()
     if not no_cache:
-        cache, warnings = load_cache(source / CACHE_DIR)
-        gc.freeze()  # the loaded cache lives as long as the process: keep it out of the collector's passes
+        cache = DiskCache(source / CACHE_DIR)
+        memos, warnings = cache.load(Memos)
+        gc.freeze()  # the loaded memos live as long as the process: keep them out of the collector's passes
         for warning in warnings:
             warn(warning)
-    config = load_config(source, base_url=base_url, cache=cache)
+    config, config_memo = read_settings(source, base_url, memos.config)  # the build's time may be set there
     progress = _Progress()
     try:
         result = build(
-            source, output, now=build_time(config, now), drafts=drafts, future=future, base_url=base_url, cache=cache, progress=progress, jobs=jobs,
+            source, output, now=build_time(config, now), drafts=drafts, future=future, base_url=base_url,
+            memos=dataclasses.replace(memos, config=config_memo), cache_folder=cache.folder if cache else None, progress=progress, jobs=jobs,
             wall_clock_ns=time.time_ns(),
         )
     finally:
         progress.close()
     if cache is not None:
-        save_cache(source / CACHE_DIR, cache)
+        cache.save(result.memos)
     for problem in result.warnings:
         warn(str(problem))
     click.echo(summary(result, time.perf_counter() - started))
