@@ -1,23 +1,17 @@
-"""The dev server: watchdog -> debounce -> build() into a private folder; HTTP; live reload; error overlay."""
+"""The dev server: watchdog -> debounce -> build() into a private folder, served by serve_http.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
-import html
-import http.server
-import mimetypes
 import os
-import posixpath
 import shutil
-import socketserver
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -29,69 +23,20 @@ from .config import CONFIG_FILE, load_config
 from .content import CONTENT_DIR
 from .errors import Problem, SitegenError
 from .files import hold_lock
+from .serve_http import PreviewServer
 from .theme import TEMPLATES_DIR, load_theme
 
-EVENTS_PATH = "/__sitegen/events"
 SERVE_DIR = "serve"
 """The dev server's own part of the on-disk cache (.sitegen-cache/serve/): what depends on its base URL,
 drafts and future options (render records, page heads, feed HTML) and the site it built (site/), so
 its next start rebuilds only what changed. Parsed documents stay shared with `sitegen build`."""
 DEBOUNCE_SECONDS = 0.05
+"""Quiet time after the last event before building: an editor's save-rename-delete or a git checkout
+arrives within a few milliseconds, so one burst is one build."""
 IDLE_SECONDS = 2.0
 """After this long without changes, the server collects the garbage of earlier builds."""
 COLLECT_EVERY = 50
 """...and after this many builds in a row without such a pause."""
-"""Quiet time after the last event before building: an editor's save-rename-delete or a git checkout
-arrives within a few milliseconds, so one burst is one build."""
-
-# Content types browsers, feed readers and podcast apps expect (mimetypes alone guesses .xml as
-# text/xml and knows no .opml or feed types).
-CONTENT_TYPES = {
-    "atom.xml": "application/atom+xml",
-    "rss.xml": "application/rss+xml",
-    "podcast.xml": "application/rss+xml",
-    "feed.json": "application/feed+json",
-}
-EXTENSION_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".xml": "application/xml",
-    ".json": "application/json",
-    ".opml": "text/x-opml; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".ogg": "audio/ogg",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".webp": "image/webp",
-    ".ico": "image/x-icon",
-}
-
-RELOAD_SCRIPT = """<script>
-/* sitegen serve: live reload (added while serving only; the built files do not contain it). */
-(function () {
-  var generation = %d;
-  var source = new EventSource("%s");
-  source.addEventListener("build", function (event) {
-    if (Number(event.data) !== generation) { source.close(); location.reload(); }
-  });
-})();
-</script>
-"""
-
-
-def content_type(path: str) -> str:
-    """The Content-Type to serve a file of the built site with."""
-    name = posixpath.basename(path)
-    if name in CONTENT_TYPES:
-        return CONTENT_TYPES[name]
-    extension = posixpath.splitext(name)[1].lower()
-    return EXTENSION_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-
 
 def is_ignored(path: str, root: Path, output_dir: Path) -> bool:
     """Changes that must not trigger a build: the output, the cache, the owner's private files, dotfiles,
@@ -141,7 +86,7 @@ class DevServer:
         self.clock, self.log = clock, log
         self.jobs = jobs
         # Listen first: a port in use must fail before anything is made on disk.
-        self.httpd = _HTTPServer((host, port), _Handler, self)
+        self.httpd = PreviewServer((host, port), self)
         self.memos, self.cache_warnings = Memos(), ()
         self.cache: DiskCache | None = None
         self._claim = _claim(cache_folder / SERVE_DIR) if cache_folder is not None else None
@@ -310,6 +255,11 @@ class DevServer:
             thread.start()
             self._threads.append(thread)
 
+    @property
+    def stopping(self) -> bool:
+        """Whether stop() was called: open event streams end."""
+        return self._stopping.is_set()
+
     def stop(self) -> None:
         """Stop watching and serving, end every open event stream; save the cache, or remove the temporary folder."""
         self._stopping.set()
@@ -329,30 +279,6 @@ class DevServer:
         elif not any(thread.is_alive() for thread in self._threads):  # else a build may be changing the cache
             self.save_cache()
             os.close(self._claim)  # releases the lock
-
-    # --- serving -------------------------------------------------------------------
-
-    def resolve(self, raw_path: str) -> tuple[int, Path | str | None]:
-        """Map a request path to (status, file | redirect location | None). Nothing outside the output folder."""
-        path = unquote(urlsplit(raw_path).path, errors="strict")
-        if "\x00" in path or "\\" in path or not path.startswith("/"):
-            return 400, None
-        segments = path.split("/")
-        if any(segment in (".", "..") for segment in segments):
-            return 400, None
-        base = self.output_dir.resolve()
-        target = (base / path.lstrip("/")).resolve()
-        if target != base and base not in target.parents:
-            return 404, None  # a symlink pointing out of the output folder
-        if target.is_dir():
-            if not path.endswith("/"):
-                query = urlsplit(raw_path).query
-                return 301, path + "/" + (f"?{query}" if query else "")
-            target = target / "index.html"
-        if not target.is_file() or target.name == ".sitegen-manifest.json":
-            return 404, None
-        return 200, target
-
 
 def _claim(folder: Path) -> int | None:
     """Lock folder for this server (a descriptor, closed to release it), or None if another server holds
@@ -378,123 +304,6 @@ class _ChangeHandler(FileSystemEventHandler):
         if target.parent == self.server.root:  # the site folder itself: only the settings file counts
             return target.name == CONFIG_FILE
         return True
-
-
-class _HTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address, handler, dev: DevServer):
-        self.dev = dev
-        super().__init__(address, handler)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _HTTPServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet: the terminal shows builds
-        pass
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._serve(head=True)
-
-    def do_GET(self) -> None:  # noqa: N802
-        if urlsplit(self.path).path == EVENTS_PATH:
-            self._events()
-        else:
-            self._serve(head=False)
-
-    def _serve(self, head: bool) -> None:
-        dev = self.server.dev
-        dev.wait_until_idle()
-        try:
-            status, found = dev.resolve(self.path)
-        except UnicodeDecodeError:
-            status, found = 400, None
-        if status == 301:
-            self._send(301, b"", "text/plain; charset=utf-8", head, location=str(found))
-            return
-        if status == 400:
-            self._send(400, b"Bad request\n", "text/plain; charset=utf-8", head)
-            return
-        if dev.problems and (status == 404 or str(found).endswith(".html")):
-            self._send(500, _overlay(dev.problems, dev.generation), "text/html; charset=utf-8", head)
-            return
-        if status == 404:
-            page = dev.output_dir / "404.html"
-            data = page.read_bytes() if page.is_file() else b"<!doctype html><title>Not found</title><h1>Not found</h1>"
-            self._send(404, _inject(data, dev.generation), "text/html; charset=utf-8", head)
-            return
-        data = found.read_bytes()
-        kind = content_type(found.name)
-        if kind.startswith("text/html"):
-            data = _inject(data, dev.generation)
-        self._send(200, data, kind, head)
-
-    def _send(self, status: int, data: bytes, kind: str, head: bool, location: str | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        if location:
-            self.send_header("Location", location)
-        self.end_headers()
-        if not head:
-            self.wfile.write(data)
-
-    def _events(self) -> None:
-        """Server-Sent Events: the current build generation now, then each new one."""
-        dev = self.server.dev
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.close_connection = True
-        generation = dev.generation
-        try:
-            self.wfile.write(f"retry: 500\nevent: build\ndata: {generation}\n\n".encode())
-            self.wfile.flush()
-            while not dev._stopping.is_set():
-                current = dev.wait_for_generation(generation, timeout=15)
-                if current > generation:
-                    generation = current
-                    self.wfile.write(f"event: build\ndata: {generation}\n\n".encode())
-                else:
-                    self.wfile.write(b": keep-alive\n\n")
-                self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-
-def _inject(data: bytes, generation: int) -> bytes:
-    """Add the live-reload script to a served page (never to the built file)."""
-    script = (RELOAD_SCRIPT % (generation, EVENTS_PATH)).encode()
-    index = data.rfind(b"</body>")
-    return data[:index] + script + data[index:] if index >= 0 else data + script
-
-
-def _overlay(problems: tuple[Problem, ...], generation: int) -> bytes:
-    """The page shown instead of the site while the last build failed."""
-    items = "\n".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
-    count = len(problems)
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Build failed · sitegen</title>
-<style>
-body {{ margin: 0; font: 16px/1.5 system-ui, sans-serif; background: #1d1411; color: #fbe9e0; }}
-main {{ max-width: 60rem; margin: 0 auto; padding: 2rem 1.25rem; }}
-h1 {{ color: #ff9b85; font-size: 1.5rem; }} li {{ margin: 0.75rem 0; }}
-code {{ white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.95rem; }}
-</style></head>
-<body><main id="sitegen-error-overlay">
-<h1>The site could not be built: {count} error{'s' if count != 1 else ''}</h1>
-<ul>{items}</ul>
-<p>Fix the file and save it: this page reloads by itself. The last good build is still in place.</p>
-</main></body></html>
-"""
-    return _inject(page.encode(), generation)
 
 
 def served_by(outcome: BuildOutcome) -> str:

@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # ping keeps the list of feeds to announce, which build() adds to; its HTTP call is the CLI's.
     ("write", "ping"),
     ("build", "scaffold"),
+    ("serve_http",),
     ("serve",),
     ("cli", "__main__"),
 )
@@ -311,3 +312,12 @@ def test_modules_of_a_subpackage_are_placed_and_checked_by_their_subpackage():
     assert layer_problems(modules) == ["content.py:1: from .cli.common import report: cli is in a later layer"]
     assert root_import_problems(modules) == ["cli/build.py:3: from .. import build: imports the package root"]
     assert print_or_exit_problems({"cli/build": ast.parse("print('fine: the CLI prints')")}) == []
+
+
+MOST_LINES = 400
+"""A module longer than this does more than one job: split it along its seams."""
+
+
+def test_no_module_is_over_the_length_that_says_it_does_two_jobs():
+    lengths = {module: len((PACKAGE / f"{module}.py").read_text(encoding="utf-8").splitlines()) for module in MODULES}
+    assert {module: lines for module, lines in lengths.items() if lines > MOST_LINES} == {}
