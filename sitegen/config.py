@@ -69,6 +69,8 @@ class Permalinks(Strict):
     """A category archive."""
     author: str = "/authors/{slug}/"
     """An author's archive."""
+    newsletter: str = "/newsletter/{slug}/"
+    """A newsletter issue's web version ("view in browser")."""
 
     @field_validator("*")
     @classmethod
@@ -99,6 +101,9 @@ class FeedSettings(Strict):
     """A channel of current, listed offers (/offers/atom.xml ...)."""
     updates: bool = True
     """A "what's new on the site" channel of pages whose front matter has `updated` (/updates/atom.xml ...)."""
+    newsletter: bool = True
+    """A channel of the newsletter's issues (/newsletter/), once there is one: nothing sent by email is
+    lost to someone who prefers a feed."""
 
 
 class PodcastSettings(Strict):

@@ -23,7 +23,7 @@ CONTENT_DIR = "content"
 DESCRIPTION_LENGTH = 160
 """Characters of plain text in a meta description."""
 STATIC_DIR = "static"
-KINDS = {"posts": "post", "pages": "page", "offers": "offer"}
+KINDS = {"posts": "post", "pages": "page", "offers": "offer", "newsletter": "newsletter"}
 
 
 # ---------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ class Document:
 
     source_path: str
     """Relative to the site root: 'content/posts/2026-03-01-spring.md'."""
-    kind: Literal["post", "page", "offer"]
+    kind: Literal["post", "page", "offer", "newsletter"]
     meta: Meta
     """The validated front matter (PostMeta, PageMeta or OfferMeta)."""
     rendered: Rendered

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 from .campaign import tagged
 from .errors import Problem, raise_if
 from .memo import kept
-from .model import Audio, Item, Offer, Page, Post, Site, Taxonomy, taxonomy_title
+from .model import Audio, Issue, Item, Offer, Page, Post, Site, Taxonomy, taxonomy_title
 from .text import format_date, format_money
 
 FORMATS = ("atom", "rss", "json")
@@ -20,6 +20,7 @@ FILE_NAMES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
 MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
 UPDATES_URL = "/updates/"
 PODCAST_URL = "/podcast.xml"
+NEWSLETTER_URL = "/newsletter/"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
@@ -65,7 +66,7 @@ class Feed:
     """One channel: what it is about and its newest entries."""
 
     kind: str
-    """site, tag, category, author, offers, updates or podcast."""
+    """site, tag, category, author, offers, updates, issues (the newsletter's) or podcast."""
     slug: str
     """The topic's slug ('' for site-wide channels)."""
     label: str
@@ -169,6 +170,11 @@ def _build_feeds(site: Site, entry_of, absolute) -> tuple[Feed, ...]:
             _feed(site, "updates", "", "changes to the website", f"What's new · {config.title}",
                   f"Changes to the pages of {config.title}: menus, hours, prices.", "/", UPDATES_URL, [_page_entry(site, p, absolute) for p in pages])
         )
+    if settings.newsletter and site.newsletters:
+        feeds.append(
+            _feed(site, "issues", "", "the newsletter", f"Newsletter · {config.title}", f"Every issue of the {config.title} newsletter.",
+                  NEWSLETTER_URL, NEWSLETTER_URL, [_issue_entry(site, i, absolute) for i in site.newsletters[:limit]])
+        )
     episodes = [p for p in site.posts if p.audio][:limit]
     if episodes:
         _check_podcast_settings(site, episodes)
@@ -260,6 +266,25 @@ def _offer_entry(site: Site, offer: Offer, absolute) -> FeedEntry:
         author=site.config.business_name,
         image=site.absolute(offer.image) if offer.image else None,
         campaign=offer.slug,
+    )
+
+
+def _issue_entry(site: Site, issue: Issue, absolute) -> FeedEntry:
+    """An issue as its web version reads: the introduction, then each item it carries with its summary."""
+    carried = "".join(
+        f'<li><a href="{_escape(item.permalink)}">{_escape(item.title)}</a>{(" " + item.summary) if item.summary else ""}</li>' for item in issue.items
+    )
+    body = issue.content + (f"<ul>{carried}</ul>" if carried else "")
+    return FeedEntry(
+        id=_tag_uri(site, issue.date, f"newsletter/{issue.slug}"),
+        title=issue.title,
+        link=issue.permalink,
+        published=issue.date,
+        updated=issue.date,
+        summary=_escape(issue.preheader) if issue.preheader else absolute(issue, "summary", issue.summary),
+        content=absolute(issue, "issue-body", body),
+        author=site.config.business_name,
+        image=site.absolute(issue.image) if issue.image else None,
     )
 
 

@@ -166,7 +166,29 @@ class OfferMeta(Meta):
         return self
 
 
-SCHEMAS: dict[str, type[Meta]] = {"post": PostMeta, "page": PageMeta, "offer": OfferMeta}
+class NewsletterMeta(Meta):
+    """A newsletter issue's front matter (content/newsletter/YYYY-MM-DD-slug.md); the body is the
+    owner's introduction."""
+
+    date: dt.datetime
+    """The issue's date (required): what it carries is what is new since the issue before."""
+    preheader: str | None = None
+    """The preview text mail apps show after the subject (the title)."""
+    topics: tuple[str, ...] = Field(default=("all",), min_length=1)
+    """Who receives it: `all` (every subscriber), or tag and category slugs and `offers`; a
+    subscriber of `all` receives every issue."""
+    items: tuple[str, ...] = ()
+    """The content files it carries, in order, as links name them: 'posts/2026-03-01-spring.md'."""
+
+    @field_validator("topics", "items", mode="before")
+    @classmethod
+    def _listify(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name == "items":  # `items:` with nothing under it yet
+            return []
+        return [value] if isinstance(value, str) else value
+
+
+SCHEMAS: dict[str, type[Meta]] = {"post": PostMeta, "page": PageMeta, "offer": OfferMeta, "newsletter": NewsletterMeta}
 
 # Keys written for Jekyll, Hugo or Pelican, and the key they mean here.
 ALIASES = {"category": "categories", "lastmod": "updated", "modified": "updated", "description": "summary"}
@@ -286,7 +308,7 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 def slug_from_filename(filename: str, kind: str) -> str:
     """'2026-03-01-Spring Menu.md' -> 'spring-menu'."""
     stem = filename.removesuffix(".md")
-    if kind == "post":
+    if kind in ("post", "newsletter"):
         stem = _DATE_PREFIX.sub("", stem)
     return slugify(stem)
 

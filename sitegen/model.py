@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from .config import Settings
@@ -61,7 +61,7 @@ class Audio:
 
 @dataclass(frozen=True)
 class Item:
-    """What posts, pages and offers share."""
+    """What posts, pages, offers and newsletter issues share."""
 
     source_path: str
     """The content file, relative to the site root."""
@@ -87,6 +87,8 @@ class Item:
     """Marked draft (built only with `--drafts`)."""
     extra: dict[str, Any] = field(hash=False, compare=True)
     """Front matter under `extra:`, untouched, for templates."""
+    kind: ClassVar[str] = ""
+    """What it is: 'post', 'page', 'offer' or 'newsletter' (an issue), as templates name it."""
     origin: bytes | None = field(default=None, compare=False, repr=False)
     """A digest of everything the item was made of (its file's bytes, the settings, its links' targets):
     equal origins make equal items, so fingerprints use it instead of reading the whole item."""
@@ -95,6 +97,8 @@ class Item:
 @dataclass(frozen=True)
 class Post(Item):
     """A dated article."""
+
+    kind = "post"
 
     date: dt.datetime = None  # type: ignore[assignment]
     """When it was published, zone-aware."""
@@ -130,6 +134,8 @@ class Post(Item):
 class Page(Item):
     """A standalone page (about, contact)."""
 
+    kind = "page"
+
     menu: int | None = None
     """Its position in the site navigation (1 first); None: not in the navigation."""
     updated: dt.datetime | None = None
@@ -148,6 +154,8 @@ def offer_phase(valid_from: dt.datetime | None, valid_until: dt.datetime | None,
 @dataclass(frozen=True)
 class Offer(Item):
     """A landing page for one offer."""
+
+    kind = "offer"
 
     price: float | None = None
     """The price, if given."""
@@ -190,6 +198,22 @@ class Offer(Item):
         if self.was is not None and self.price is not None and self.was > self.price:
             return round(self.was - self.price, 2)
         return None
+
+
+@dataclass(frozen=True)
+class Issue(Item):
+    """A newsletter issue: what it carries, and its web version ("view in browser")."""
+
+    kind = "newsletter"
+
+    date: dt.datetime = None  # type: ignore[assignment]
+    """The issue's date, zone-aware."""
+    preheader: str = ""
+    """The preview text mail apps show after the subject; '' when not given."""
+    topics: tuple[str, ...] = ("all",)
+    """Who receives it: 'all', or tag and category slugs and 'offers'."""
+    items: tuple[Post | Page | Offer, ...] = ()
+    """The posts, pages and offers it carries, in order."""
 
 
 @dataclass(frozen=True)
@@ -288,6 +312,8 @@ class Site:
     """Posts dated later and offers not yet started that this build left out (`--future` includes them)."""
     hours: Hours = field(default_factory=Hours)
     """The business's opening hours as this build shows them (special hours still to come at now)."""
+    newsletters: tuple[Issue, ...] = ()
+    """Newsletter issues, newest first."""
 
     @property
     def current_offers(self) -> tuple[Offer, ...]:

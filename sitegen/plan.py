@@ -12,11 +12,11 @@ from typing import Any, NamedTuple
 
 from .content import StaticFile
 from .errors import Problem, raise_if
-from .feeds import MEDIA_TYPES, Feed, FeedEntry
+from .feeds import MEDIA_TYPES, NEWSLETTER_URL, Feed, FeedEntry
 from .fingerprint import LONG_TEXT, PICKLE, Fingerprinter, FingerprintMemo, same_value, settings_digest
 from .head import FeedLink, Head, home_head, item_head, offer_head, post_head, social_image
 from .memo import kept
-from .model import Audio, Author, Item, NavLink, Offer, Page, Post, Site, Term, TermCount, taxonomy_title
+from .model import Audio, Author, Issue, Item, NavLink, Offer, Page, Post, Site, Term, TermCount, taxonomy_title
 
 
 @dataclass(frozen=True)
@@ -134,10 +134,10 @@ class PlanMemo:
 
 DIGESTED_WHOLE: Mapping[type, str] = {
     **dict.fromkeys((Author, Term, Audio, TermCount, NavLink, FeedLink, Head, Listing), PICKLE),
-    **dict.fromkeys((Post, Page, Offer, FeedEntry), LONG_TEXT),
+    **dict.fromkeys((Post, Page, Offer, Issue, FeedEntry), LONG_TEXT),
 }
 """Values digested from their pickle (see fingerprint.PICKLE): leaves of the model, the feeds and heads."""
-STAND_INS: Mapping[type, Callable[[Any], bytes | None]] = dict.fromkeys((Post, Page, Offer), attrgetter("origin"))
+STAND_INS: Mapping[type, Callable[[Any], bytes | None]] = dict.fromkeys((Post, Page, Offer, Issue), attrgetter("origin"))
 """An item's origin (everything it was made of) stands for it in digests."""
 
 
@@ -192,7 +192,7 @@ def plan_outputs(
     topic_links = {
         (feed.kind, feed.page_url): kept(("links", feed.anchor), (*_links(feed), *site_links))
         for feed in feeds
-        if feed.kind in ("tag", "category", "author", "offers")
+        if feed.kind in ("tag", "category", "author", "offers", "issues")
     }
 
     shared = fingerprint((settings_key, site_links))  # what every item output is made of besides its item
@@ -227,6 +227,12 @@ def plan_outputs(
         add(item_output(page, "page", item_head))
     for offer in site.offers:
         add(item_output(offer, "offer", offer_head))
+    for issue in site.newsletters:
+        add(item_output(issue, "newsletter", item_head))
+    if site.newsletters:
+        description = f"Every issue of the {config.title} newsletter, as it was sent."
+        head = Head(f"Newsletter · {config.title}", description, site.absolute(NEWSLETTER_URL), social_image(site, None))
+        add(Output(path_of(NEWSLETTER_URL), NEWSLETTER_URL, "newsletters", ("newsletters.html",), head=_linked(head, links("issues", NEWSLETTER_URL))))
     offers_head = Head(f"Offers · {config.title}", f"Current offers from {config.business_name}.", site.absolute("/offers/"), social_image(site, None))
     add(Output("offers/index.html", "/offers/", "offers", ("offers.html",), head=_linked(offers_head, links("offers", "/offers/"))))
 

@@ -25,6 +25,8 @@ from .version import __version__
 from .view import RecordingEnvironment, RecordingMapping, SiteView, partial, partial_memo, read_value, recorded_reads
 
 
+ITEM_VARIABLES = {"post": "post", "page": "page", "offer": "offer", "newsletter": "issue"}
+"""The template variable an item page's item is given as; a list page's is `taxonomy`."""
 TEMPLATE_CACHE = "templates"
 """Compiled templates, in the cache folder: a new process need not compile them again."""
 
@@ -264,7 +266,7 @@ def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Outpu
         "paginator": output.paginator,
     }
     if output.item is not None:
-        context[output.kind if output.kind in ("post", "page", "offer") else "taxonomy"] = output.item
+        context[ITEM_VARIABLES.get(output.kind, "taxonomy")] = output.item
         if output.kind == "year":
             context["year"] = output.item
     try:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import re
-from urllib.parse import urlsplit
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,11 +11,12 @@ from typing import Any, NamedTuple
 
 from .config import Settings
 from .content import Content, Document
-from .meta import OfferMeta, PageMeta, PostMeta, slugify
+from .issues import make_issues
+from .items import Links, common_fields, targets_of
+from .meta import NewsletterMeta, OfferMeta, PageMeta, PostMeta, slugify
 from .errors import Problem, did_you_mean, raise_if
 from .fingerprint import settings_digest
 from .hours import build_hours
-from .markdown import INTERNAL_LINK, INTERNAL_SCHEME
 from .memo import kept
 from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year, offer_phase
 
@@ -75,16 +73,17 @@ def build_site(content: Content, config: Settings, options: BuildOptions, memo: 
 
     authors = _authors(config)
     posts, pages, offers = [], [], []
+    letters: list[Document] = []
     settings_key = settings_digest(config)
     previous = memo.items
     made: dict[str, MadeItem] = {}
     for document in built:
         # Everything an item is made of: its document (the same object while the file is unchanged),
         # the settings, where its links lead, and for offers where they stand (upcoming, current, ended).
-        linked = document.rendered.internal_links
-        if INTERNAL_SCHEME in document.summary_html:  # a front matter summary can link too
-            linked += tuple(m.group("target") for m in INTERNAL_LINK.finditer(document.summary_html))
-        targets = tuple((t, urls.get(t)) for t in linked)
+        if isinstance(document.meta, NewsletterMeta):
+            letters.append(document)  # made of the items they carry: once those are made
+            continue
+        targets = targets_of(document, urls)
         phase = offer_phase(document.meta.valid_from, document.meta.valid_until, options.now) if isinstance(document.meta, OfferMeta) else None
         known = previous.get(document.source_path)
         if (
@@ -100,25 +99,8 @@ def build_site(content: Content, config: Settings, options: BuildOptions, memo: 
             made[document.source_path] = known
             (posts if isinstance(item, Post) else pages if isinstance(item, Page) else offers).append(item)
             continue
-        url = urls[document.content_path]
-        origin = (document.source_path, document.kind, document.digest, settings_key, targets, phase, url)
-        content_html = _resolve_links(config.base_url, document, document.rendered.html, urls, skipped, content, problems)
-        summary_html = _resolve_links(config.base_url, document, document.summary_html, urls, skipped, content, problems, report=False)
-        common = dict(
-            source_path=document.source_path,
-            slug=document.slug,
-            title=document.meta.title,
-            url=url,
-            permalink=_absolute(config.base_url, url),
-            content=content_html,
-            summary=summary_html,
-            description=document.description,
-            image=document.meta.image,
-            template=document.meta.template,
-            draft=document.meta.draft,
-            extra=document.meta.extra,
-            origin=hashlib.blake2b(repr(origin).encode(), digest_size=16).digest(),
-        )
+        links = Links(config.base_url, urls, skipped, content, problems)
+        common = common_fields(document, links, (document.source_path, document.kind, document.digest, settings_key, targets, phase, urls[document.content_path]))
         meta = document.meta
         if isinstance(meta, PostMeta):
             item = _post(meta, common, config, authors, document)
@@ -135,6 +117,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, memo: 
     pages.sort(key=lambda p: (p.menu is None, p.menu or 0, p.slug))
     offers.sort(key=lambda o: o.slug)
     _check_offer_references(posts, content, built, problems)
+    newsletters = make_issues(letters, (*posts, *pages, *offers), Links(config.base_url, urls, skipped, content, problems), settings_key)
     raise_if(problems)
 
     tags = _group(posts, "tag", lambda p: p.tags)
@@ -168,6 +151,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, memo: 
         ),
         next_change=min(changes, default=None),
         hours=hours,
+        newsletters=newsletters,
         neighbours={
             post.url: (posts[i + 1] if i + 1 < len(posts) else None, posts[i - 1] if i > 0 else None)
             for i, post in enumerate(posts)
@@ -184,7 +168,7 @@ def next_change(documents: tuple[Document, ...], options: BuildOptions) -> dt.da
         meta = document.meta
         if meta.draft and not options.drafts:
             continue
-        if isinstance(meta, PostMeta) and not options.future:
+        if isinstance(meta, (PostMeta, NewsletterMeta)) and not options.future:
             moments.append(meta.date)
         elif isinstance(meta, OfferMeta):
             if meta.valid_from and not options.future:
@@ -198,7 +182,7 @@ def _is_built(document: Document, options: BuildOptions) -> bool:
     meta = document.meta
     if meta.draft and not options.drafts:
         return False
-    if isinstance(meta, PostMeta) and meta.date > options.now and not options.future:
+    if isinstance(meta, (PostMeta, NewsletterMeta)) and meta.date > options.now and not options.future:
         return False
     if isinstance(meta, OfferMeta) and offer_phase(meta.valid_from, meta.valid_until, options.now) == "upcoming" and not options.future:
         return False
@@ -211,10 +195,6 @@ def _url_of(document: Document, config: Settings) -> str:
         return pattern.format(slug=document.slug)
     date = document.meta.date  # as strftime's %Y, %m and %d, at a fraction of its cost
     return pattern.format(slug=document.slug, year=str(date.year), month=f"{date.month:02d}", day=f"{date.day:02d}")
-
-
-def _absolute(base_url: str, url: str) -> str:
-    return base_url + url
 
 
 def _check_collisions(documents: list[Document], urls: dict[str, str], problems: list[Problem]) -> None:
@@ -232,57 +212,6 @@ def _check_collisions(documents: list[Document], urls: dict[str, str], problems:
             )
         else:
             claimed[url] = document
-
-
-def _resolve_links(
-    base_url: str,
-    document: Document,
-    html: str,
-    urls: dict[str, str],
-    skipped: dict[str, Document],
-    content: Content,
-    problems: list[Problem],
-    report: bool = True,
-) -> str:
-    if INTERNAL_SCHEME not in html and not urlsplit(base_url).path.strip("/"):
-        return html  # nothing to resolve: most documents
-
-    def replace(match: re.Match) -> str:
-        target = match.group("target")
-        if target in urls:
-            return f'{match.group("attr")}="{urls[target]}{match.group("fragment") or ""}"'
-        if report and target not in content.unreadable:
-            if target in skipped:
-                why = "it is a draft" if skipped[target].meta.draft else "it is scheduled for later"
-                message = f"link to '{target}' points to a file that is not built ({why})"
-                hint = None
-            else:
-                message = f"link to '{target}' has no target"
-                hint = did_you_mean(target, [*urls, *skipped])
-            problems.append(Problem(document.source_path, document.line_of(content.root, target.rsplit("/", 1)[-1]), None, message, hint))
-        return f'{match.group("attr")}="#"'
-
-    html = INTERNAL_LINK.sub(replace, html)
-    base_path = urlsplit(base_url).path.rstrip("/")
-    if base_path:  # root-relative links in Markdown (/static/x.png) must work under base_url's path too
-        html = _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}="{base_path}/', html)
-        html = _SRCSET.sub(lambda m: 'srcset="' + _prefix_srcset(m.group(1), base_path) + '"', html)
-    return html
-
-
-_ROOT_RELATIVE = re.compile(r'\b(href|src|poster)="/(?!/)')
-_SRCSET = re.compile(r'\bsrcset="([^"]*)"')
-
-
-def _prefix_srcset(value: str, base_path: str) -> str:
-    """Each root-relative candidate URL of a srcset, under base_path."""
-    candidates = []
-    for candidate in value.split(","):
-        parts = candidate.split()
-        if parts and parts[0].startswith("/") and not parts[0].startswith("//"):
-            parts[0] = base_path + parts[0]
-        candidates.append(" ".join(parts))
-    return ", ".join(candidates)
 
 
 def _authors(config: Settings) -> dict[str, Author]:

@@ -29,6 +29,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config", "hours"),
     ("frontmatter", "markdown", "meta", "content"),
     ("model", "campaign"),
+    ("items",),
+    ("issues",),
     ("site", "placeholders"),
     ("feeds",),
     ("formats", "head"),

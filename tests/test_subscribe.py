@@ -71,7 +71,7 @@ def channels(out: Path) -> dict[str, str]:
             folder = rel[: -len("atom.xml")]
             parts = folder.strip("/").split("/")
             kind = {"tags": "tag", "categories": "category", "authors": "author"}.get(parts[0])
-            found[folder] = "site" if folder == "" else f"{kind}-{parts[1]}" if kind else parts[0]
+            found[folder] = "site" if folder == "" else f"{kind}-{parts[1]}" if kind else {"newsletter": "issues"}.get(parts[0], parts[0])
     return found
 
 

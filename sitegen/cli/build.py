@@ -71,8 +71,9 @@ def summary(result, seconds: float) -> str:
     def count(number: int, word: str) -> str:
         return f"{number} {word}{'' if number == 1 else 's'}"
 
+    issues = f", {count(len(site.newsletters), 'newsletter issue')}" if site.newsletters else ""
     return (
-        f"built {count(len(site.posts), 'post')}, {count(len(site.pages), 'page')}, {count(len(site.offers), 'offer')}: "
+        f"built {count(len(site.posts), 'post')}, {count(len(site.pages), 'page')}, {count(len(site.offers), 'offer')}{issues}: "
         f"{count(pages, 'HTML page')}, {count(feeds, 'feed')}, {count(len(plan.static), 'static file')}; "
         f"rendered {len(result.rendered)}, {reused} from cache; "
         f"{len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed; "
