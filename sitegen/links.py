@@ -51,7 +51,7 @@ def check_links(site: Site, plan: Plan, content: Content) -> None:
     config = site.config
     settings = [("image", config.image), ("podcast.image", config.podcast.image)]
     settings += [(f"authors.{key}.avatar", author.avatar) for key, author in config.authors.items()]
-    settings += [(f"navigation.{index}.url", link.url) for index, link in enumerate(config.navigation)]
+    settings += [(f"navigation[{index}].url", link.url) for index, link in enumerate(config.navigation)]  # as schema.py names them
     for field, url in settings:
         if url and is_site_path(url) and not _resolves(url, known):
             what = "link" if field.startswith("navigation") else "image"

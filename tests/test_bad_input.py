@@ -301,7 +301,7 @@ def test_broken_settings_urls_are_named_by_field(built_site):
     assert result.returncode == 1
     assert result.stderr == (
         "error: sitegen.toml: image: '/static/card.png' is not a file of the site (a file in content/static/ is at /static/<its path there>)\n"
-        "error: sitegen.toml: navigation.0.url: link to '/abut/' has no target: no page, feed or file of the site has that URL (did you mean '/about/'?)\n"
+        "error: sitegen.toml: navigation[0].url: link to '/abut/' has no target: no page, feed or file of the site has that URL (did you mean '/about/'?)\n"
         "2 errors; nothing was written.\n"
     )
 
