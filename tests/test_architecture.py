@@ -40,6 +40,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # ping keeps the list of feeds to announce, which build() adds to; its HTTP call is the CLI's.
     ("write", "ping"),
     ("build", "scaffold"),
+    # The email channel beside the pipeline: sending mail, then the subscriber service, which reads
+    # the site as a build does (its topics, theme and static files) and renders with its theme.
+    ("mail",),
+    ("subscribers",),
     ("serve_http",),
     ("serve",),
     ("cli", "__main__"),

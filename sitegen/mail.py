@@ -1,0 +1,206 @@
+"""Email out: the mail server from SITEGEN_SMTP_URL (or the [sending] settings), messages with a text and
+an HTML part (CSS inlined, as mail apps want it), and one SMTP transaction at a time on a kept connection.
+
+Errors never carry an address: a server's reply often repeats the recipient, so it is masked before
+it reaches a log or the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import email.utils
+import re
+import smtplib
+import ssl
+import uuid
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+import css_inline
+
+from .channels import SendingSettings
+from .errors import Problem, SitegenError
+
+SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+"""SITEGEN_SMTP_URL's schemes and their default ports: plain (a relay on this machine), STARTTLS, TLS from the start."""
+
+TIMEOUT = 30.0
+"""Seconds to wait for the mail server before counting a try as failed."""
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where mail goes: scheme, host, port, and the login (if any)."""
+
+    scheme: str
+    host: str
+    port: int
+    user: str = ""
+    password: str = field(default="", repr=False)
+
+    def __str__(self) -> str:
+        """For messages and logs: never the password."""
+        return f"{self.scheme}://{self.user + '@' if self.user else ''}{self.host}:{self.port}"
+
+
+def parse_smtp_url(url: str, *, source: str = "SITEGEN_SMTP_URL") -> SmtpServer:
+    """smtp://, smtp+starttls:// or smtps://[user[:password]@]host[:port] (user and password %-encoded)."""
+    parts = urlsplit(url.strip())
+    problem = None
+    if parts.scheme not in SCHEMES:
+        problem = f"expected smtp://, smtp+starttls:// or smtps:// followed by user:password@host:port, got a URL starting {parts.scheme + '://' if parts.scheme else repr(url[:12])}"
+    elif not parts.hostname:
+        problem = "expected a host name after ://, as in smtp+starttls://user:password@smtp.example.com:587"
+    else:
+        try:
+            port = parts.port or SCHEMES[parts.scheme]
+        except ValueError:
+            problem = "expected a port number after the host name's ':'"
+    if problem:
+        raise SitegenError([Problem(source, message=problem)])
+    return SmtpServer(parts.scheme, parts.hostname, port, unquote(parts.username or ""), unquote(parts.password or ""))  # type: ignore[arg-type]
+
+
+def server_from_settings(sending: SendingSettings, password: str | None) -> SmtpServer | None:
+    """The mail server of [sending] (smtp_host, smtp_port, smtp_user) with its password from
+    SITEGEN_SMTP_PASSWORD; None without smtp_host."""
+    if not sending.smtp_host:
+        return None
+    scheme = "smtps" if sending.smtp_port == 465 else "smtp" if sending.smtp_port == 25 and not sending.smtp_user else "smtp+starttls"
+    return SmtpServer(scheme, sending.smtp_host, sending.smtp_port, sending.smtp_user, password or "")
+
+
+class MailError(Exception):
+    """A message the mail server did not take; `permanent` when trying again cannot help (a 5xx reply)."""
+
+    def __init__(self, message: str, *, permanent: bool):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def address_of(mailbox: str) -> str:
+    """The bare address of 'Name <address>'."""
+    return email.utils.parseaddr(mailbox)[1]
+
+
+def inline_css(html: str) -> str:
+    """HTML with its <style> rules moved into style attributes: many mail apps ignore <style>. Remote
+    stylesheets are never fetched."""
+    return css_inline.CSSInliner(load_remote_stylesheets=False).inline(html)
+
+
+def compose(
+    *, sender: str, recipient: str, subject: str, text: str, html: str, now: dt.datetime, reply_to: str = "",
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    """A message with a text part and an HTML part (its CSS inlined), ready for SMTP. Message-ID is new
+    each time, at the sender's domain, so a copy delivered twice can be told from two messages."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = sender
+    message["To"] = recipient
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Subject"] = subject
+    message["Date"] = email.utils.format_datetime(now)
+    domain = address_of(sender).rpartition("@")[2] or "localhost"
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    message.add_alternative(inline_css(html), subtype="html")
+    return message.as_bytes()
+
+
+class Connection:
+    """One SMTP connection, opened when first needed and kept for the next message; reopened once when the
+    server has dropped it. Blocking: the service runs it in a thread."""
+
+    def __init__(self, server: SmtpServer, *, timeout: float = TIMEOUT):
+        self.server = server
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """One SMTP transaction (MAIL, RCPT, DATA); MailError when the server does not take the message."""
+        for attempt in (1, 2):
+            try:
+                smtp = self._open()
+                refused = smtp.sendmail(sender, [recipient], message)
+            except smtplib.SMTPServerDisconnected as error:
+                self._drop()
+                if attempt == 1:  # a kept connection the server closed while idle: one fresh try
+                    continue
+                raise MailError(f"the mail server closed the connection: {_masked(str(error), recipient)}", permanent=False) from None
+            except smtplib.SMTPRecipientsRefused as error:
+                code, reply = next(iter(error.recipients.values()))
+                raise MailError(_reply("refused the recipient", code, reply, recipient), permanent=code >= 500) from None
+            except smtplib.SMTPResponseException as error:
+                self._reset()
+                raise MailError(_reply("refused the message", error.smtp_code, error.smtp_error, recipient), permanent=error.smtp_code >= 500) from None
+            except (OSError, smtplib.SMTPException) as error:
+                self._drop()
+                raise MailError(f"cannot reach the mail server {self.server.host}:{self.server.port}: {_masked(str(error), recipient)}", permanent=False) from None
+            if refused:
+                code, reply = next(iter(refused.values()))
+                raise MailError(_reply("refused the recipient", code, reply, recipient), permanent=code >= 500)
+            return
+
+    def close(self) -> None:
+        """Say QUIT and close (or just close when the server is gone)."""
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self._drop()
+
+    def _open(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        server = self.server
+        context = ssl.create_default_context()
+        if server.scheme == "smtps":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(server.host, server.port, timeout=self.timeout)
+            if server.scheme == "smtp+starttls":
+                smtp.starttls(context=context)
+        try:
+            if server.user:
+                smtp.login(server.user, server.password)
+        except smtplib.SMTPAuthenticationError as error:
+            smtp.close()
+            raise MailError(_reply("refused the login", error.smtp_code, error.smtp_error, ""), permanent=False) from None
+        self._smtp = smtp
+        return smtp
+
+    def _reset(self) -> None:
+        """After a refused message, RSET so the connection can carry the next one."""
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            except OSError:
+                pass
+        self._smtp = None
+
+
+_ADDRESS = re.compile(r"[^\s<>\"'@]+@[^\s<>\"'@]+")
+
+
+def _masked(text: str, recipient: str) -> str:
+    """A server's words with every address in them replaced: logs and the outbox never hold one."""
+    return _ADDRESS.sub("<address>", text.replace(recipient, "<address>") if recipient else text)
+
+
+def _reply(what: str, code: int, reply: bytes | str, recipient: str) -> str:
+    words = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return f"the mail server {what}: {code} {_masked(words, recipient)}"
