@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import json
 import re
 import tomllib
@@ -45,6 +46,15 @@ class SubscribeSettings(Strict):
     """The button's text ("Get the Friday letter")."""
     provider: ProviderForm | None = None
     """A mailing service's sign-up form; without it (and without [subscribers] url), no form is shown."""
+    consent: str = "Yes, email me when there's something new on the topics I picked. I can unsubscribe at any time, in one click."
+    """The consent sentence beside your own list's form ([subscribers] url). The confirmation page shows it
+    again above its button, and the list records it word for word, with its version, as each person's consent."""
+
+    @property
+    def consent_version(self) -> str:
+        """The consent sentence's version: the first 8 hex digits of its SHA-256, so any change is a new version.
+        Your own list's form sends it (the `consent` field), and the consent records keep it."""
+        return hashlib.sha256(self.consent.encode("utf-8")).hexdigest()[:8]
 
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -59,6 +69,9 @@ class SubscribersSettings(Strict):
     """The public address `sitegen subscribers serve` is reached at, behind HTTPS
     ("https://subscribe.example.com"); http:// only on 127.0.0.1 or localhost, to try it out.
     Empty: no subscriber service of your own."""
+    thanks: str = ""
+    """A page of your site to send people to after they sign up ("/thanks/"); empty: the service's own
+    "check your inbox" page."""
     database: str = "private/subscribers.sqlite3"
     """The subscriber list: a SQLite file, relative to the site folder (or an absolute path). Never
     under content/ or output/, which are published; keep it out of version control, as private/ is."""
