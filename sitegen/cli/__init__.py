@@ -17,6 +17,7 @@ from .newsletter import newsletter_group
 from .offers import next_change_command, offers_command
 from .ping import ping_command
 from .serve import serve_command
+from .subscribers import subscribers_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,7 +26,7 @@ def cli() -> None:
     """Turn a folder of Markdown into a small business's website, feeds and offer pages."""
 
 
-for _command in (build_command, serve_command, next_change_command, offers_command, ping_command, init_command, new_command, newsletter_group):
+for _command in (build_command, serve_command, next_change_command, offers_command, ping_command, init_command, new_command, newsletter_group, subscribers_group):
     cli.add_command(_command)
 
 
