@@ -7,15 +7,15 @@ it reaches a log or the outbox.
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
-import email.policy
+import email.header
 import email.utils
 import re
 import smtplib
 import ssl
 import uuid
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 import css_inline
@@ -88,7 +88,10 @@ def address_of(mailbox: str) -> str:
 def inline_css(html: str) -> str:
     """HTML with its <style> rules moved into style attributes: many mail apps ignore <style>. Remote
     stylesheets are never fetched."""
-    return css_inline.CSSInliner(load_remote_stylesheets=False).inline(html)
+    return _INLINER.inline(html)
+
+
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
 
 
 def compose(
@@ -96,21 +99,51 @@ def compose(
     headers: dict[str, str] | None = None,
 ) -> bytes:
     """A message with a text part and an HTML part (its CSS inlined), ready for SMTP. Message-ID is new
-    each time, at the sender's domain, so a copy delivered twice can be told from two messages."""
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = sender
-    message["To"] = recipient
-    if reply_to:
-        message["Reply-To"] = reply_to
-    message["Subject"] = subject
-    message["Date"] = email.utils.format_datetime(now)
+    each time, at the sender's domain, so a copy delivered twice can be told from two messages.
+
+    Written out directly rather than through email.message.EmailMessage, whose header objects took
+    7 ms a message, most of a sign-up's time; the parts are quoted-printable UTF-8 (binascii, in C),
+    and headers with words outside ASCII are RFC 2047 encoded (email.header, email.utils)."""
     domain = address_of(sender).rpartition("@")[2] or "localhost"
-    message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(text)
-    message.add_alternative(inline_css(html), subtype="html")
-    return message.as_bytes()
+    boundary = f"=_{uuid.uuid4().hex}"
+    lines = [
+        f"From: {_mailbox(sender)}",
+        f"To: {_mailbox(recipient)}",
+        *([f"Reply-To: {_mailbox(reply_to)}"] if reply_to else []),
+        f"Subject: {_header('Subject', subject)}",
+        f"Date: {email.utils.format_datetime(now)}",
+        f"Message-ID: <{uuid.uuid4().hex}@{domain}>",
+        *(f"{name}: {_header(name, value)}" for name, value in (headers or {}).items()),
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+        "",
+        f"--{boundary}",
+        _part("plain", text),
+        f"--{boundary}",
+        _part("html", inline_css(html)),
+        f"--{boundary}--",
+        "",
+    ]
+    return "\r\n".join(lines).encode("ascii")
+
+
+def _mailbox(mailbox: str) -> str:
+    """'Name <address>' with the name RFC 2047 encoded when it needs to be."""
+    name, address = email.utils.parseaddr(mailbox)
+    return email.utils.formataddr((name, address), charset="utf-8")
+
+
+def _header(name: str, value: str) -> str:
+    """A header's value, one line; RFC 2047 encoded (and folded) when it has more than ASCII."""
+    value = " ".join(value.split())
+    if value.isascii():
+        return value
+    return email.header.Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+
+
+def _part(subtype: str, body: str) -> str:
+    encoded = binascii.b2a_qp(body.replace("\r\n", "\n").encode("utf-8")).decode("ascii").replace("\n", "\r\n")
+    return f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{encoded}'
 
 
 class Connection:

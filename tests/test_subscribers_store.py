@@ -10,7 +10,10 @@ import stat
 import pytest
 
 from sitegen.errors import SitegenError
-from sitegen.mail import Connection, MailError, SmtpServer, _masked, parse_smtp_url
+import email
+import email.policy
+
+from sitegen.mail import Connection, MailError, SmtpServer, _masked, compose, parse_smtp_url
 from sitegen.subscribers.forms import FormError, parse_address, parse_name, parse_topics
 from sitegen.subscribers.store import MIGRATIONS, Limits, open_store
 from sitegen.subscribers.tokens import Tokens, TokenError, TokenExpired, load_secret, secret_id, suppression_hash
@@ -143,3 +146,17 @@ def test_the_mail_server_address_and_errors_that_never_name_the_recipient():
     with pytest.raises(MailError) as refused:  # nothing listens on port 9 (discard) here
         Connection(SmtpServer("smtp", "127.0.0.1", 9), timeout=2).send("a@b.test", "ann@example.com", b"x")
     assert not refused.value.permanent and "ann@" not in str(refused.value)
+
+
+def test_a_composed_message_reads_back_with_its_words_outside_ascii():
+    raw = compose(sender="Crème & Co. <news@creme.test>", recipient="Zoë <zoe@example.com>", reply_to="hello@creme.test",
+                  subject="Bienvenue chez Crème & Co. — " + "très " * 20, text="Zoë,\nmerci.\n", html="<style>p{color:red}</style><p>Zoë</p>",
+                  now=NOW, headers={"List-Unsubscribe": "<https://s.creme.test/unsubscribe/abc>"})
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n")) and b"\n" not in raw.replace(b"\r\n", b"")
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    (sender,), (recipient,) = message["From"].addresses, message["To"].addresses
+    assert (sender.display_name, sender.addr_spec, recipient.display_name) == ("Crème & Co.", "news@creme.test", "Zoë")
+    assert message["Subject"] == "Bienvenue chez Crème & Co. — " + ("très " * 20).strip()
+    assert message["List-Unsubscribe"] == "<https://s.creme.test/unsubscribe/abc>" and message["Message-ID"].endswith("@creme.test>")
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == "Zoë,\nmerci.\n"  # CRLF on the wire
+    assert message.get_body(("html",)).get_content().strip() == '<html><head></head><body><p style="color: red;">Zoë</p></body></html>'

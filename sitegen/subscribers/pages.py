@@ -70,6 +70,9 @@ class Pages:
         self.service_url = service_url
         self.prefix = urlsplit(service_url).path.rstrip("/")
         self.environment = make_environment(root, load_theme(root, config.theme))
+        # The service reads its templates once: Jinja need not stat every file on every request
+        # (restart the service after editing a template, as after editing sitegen.toml).
+        self.environment.auto_reload = False
         self.site = ServiceSite(site, self.prefix)
         self.topic_names = topic_names(site)
         self.topics = site_topics(site)

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import mimetypes
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from .guard import MAX_BODY, Guard, RateLimit, RateLimiter, security_headers
 from .letters import Letters
 from .outbox import Outbox, Retry
 from .pages import Pages
-from .store import Limits, Store, Subscriber, open_store
+from .store import Limits, Store, Subscriber, checkpoint, open_store
 from .tokens import Tokens, TokenError, TokenExpired, secret_id, suppression_hash
 
 log = logging.getLogger("sitegen.subscribers")
@@ -288,13 +289,24 @@ class Service:
         reason = "not-found" if error.status_code == 404 else "bad-method" if error.status_code == 405 else "bad-form"
         return self.problem(error.status_code, reason, "/")
 
+    async def checkpoints(self) -> None:
+        """Every few seconds, copy the WAL into the database file in a thread (see store.open_store)."""
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY)
+            try:
+                await asyncio.to_thread(checkpoint, self.store.path)
+            except sqlite3.Error as error:  # a busy database: the next round catches up
+                log.warning("checkpoint of the subscriber list failed: %s", error)
+
     @contextlib.asynccontextmanager
     async def lifespan(self, app):
         """Run the outbox worker while the service runs; at the end let it finish the message it is sending."""
         worker = asyncio.create_task(self.outbox.run(), name="outbox")
+        checkpoints = asyncio.create_task(self.checkpoints(), name="checkpoints")
         try:
             yield
         finally:
+            checkpoints.cancel()
             self.outbox.stop()
             try:
                 await asyncio.wait_for(worker, 30)
@@ -302,6 +314,9 @@ class Service:
                 pass
             self.store.close()
 
+
+CHECKPOINT_EVERY = 2.0
+"""Seconds between WAL checkpoints: the WAL stays small, and no request waits for the disk's sync."""
 
 PROBLEM_TITLES = {
     "bad-link": "This link does not work",
@@ -354,7 +369,7 @@ def make_app(root: Path, *, secret: bytes, smtp: SmtpServer, clock: Callable[[],
     root = Path(root)
     config = load_config(root)
     check_settings(config)
-    store = open_store(database_path(root, config), secret_id=secret_id(secret))
+    store = open_store(database_path(root, config), secret_id=secret_id(secret), checkpoints=False)
     try:
         service = Service(root, config, store, secret, smtp, clock, options)
         service.check_templates()

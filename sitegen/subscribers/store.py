@@ -514,9 +514,13 @@ class Store:
 _COLUMNS = "id, email, name, status, paused, nonce, created_at, confirmed_at, unsubscribed_at, source, last_confirmation_at"
 
 
-def open_store(path: Path, *, secret_id: str) -> Store:
+def open_store(path: Path, *, secret_id: str, checkpoints: bool = True) -> Store:
     """Open (or create, with its folder, readable by the owner only) the subscriber list at path, bring
-    its schema up to date, and check that it was made with this secret (see tokens.secret_id)."""
+    its schema up to date, and check that it was made with this secret (see tokens.secret_id).
+
+    checkpoints=False: this connection never copies the WAL back into the database file itself (a
+    checkpoint syncs the disk, which can take long enough to stall every request waiting behind a
+    commit); the service calls checkpoint() from a thread of its own instead."""
     path = Path(path)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -527,12 +531,24 @@ def open_store(path: Path, *, secret_id: str) -> Store:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA foreign_keys = ON")
+        if not checkpoints:
+            connection.execute("PRAGMA wal_autocheckpoint = 0")
         store = Store(connection, path)
         migrate(store)
     except sqlite3.DatabaseError as error:
         raise SitegenError([Problem(str(path), message=f"cannot open the subscriber list: {error}")]) from None
     store._check_secret(secret_id)
     return store
+
+
+def checkpoint(path: Path) -> None:
+    """Copy what the WAL holds into the database file, without waiting for or blocking writers (PASSIVE),
+    on a connection of its own: for a thread beside the service's."""
+    connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        connection.close()
 
 
 def migrate(store: Store) -> int:
