@@ -156,3 +156,13 @@ def test_the_real_command_prints_errors_like_a_compiler_and_exits_1(site, tmp_pa
     assert (site / "private/secret.key").is_file()  # no SITEGEN_SECRET here: a key was made on first use
     serve = run_cli("subscribers", "serve", "--source", str(make_subscriber_site(tmp_path / "other")))
     assert serve.returncode == 1 and "no mail server" in serve.stderr
+
+
+def test_import_and_add_with_consent_need_no_mail_settings(tmp_path):
+    site = make_subscriber_site(tmp_path / "bare")
+    write_files(site, {"sitegen.toml": (site / "sitegen.toml").read_text().split("[subscribers]")[0]})
+    write_files(tmp_path, {"people.csv": PLAIN})
+    assert sitegen(site, "import", str(tmp_path / "people.csv")).exit_code == 0
+    assert sitegen(site, "add", "kim@example.com", "--consent", "a paper form, 2026-05-02").exit_code == 0
+    mailing = sitegen(site, "import", str(tmp_path / "people.csv"), "--send-confirmations")
+    assert mailing.exit_code == 1 and [p.field for p in mailing.exception.problems] == ["sending.from", "subscribers.url"]

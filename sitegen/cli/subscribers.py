@@ -114,7 +114,7 @@ def add_command(source: Path, email: str, name: str, topics: tuple[str, ...], co
 
     config, store, secret = open_list(source)
     with contextlib.closing(store):
-        letters = _letters(source, config, store, secret)
+        letters = _letters(source, config, store, secret, mailing=not consent)
         try:
             address = parse_address(email)
         except FormError as error:
@@ -179,7 +179,7 @@ def import_command(source: Path, file: Path, file_format: str, send_confirmation
 
     config, store, secret = open_list(source)
     with contextlib.closing(store):
-        letters = _letters(source, config, store, secret)
+        letters = _letters(source, config, store, secret, mailing=send_confirmations)
         rows, problems = read_import(file, letters.pages.topics, config.timezone, file_format)
         if problems:
             raise SitegenError(problems)
@@ -267,9 +267,11 @@ def stats_command(source: Path, weeks: int) -> None:
     click.echo("outbox: " + ", ".join(f"{state} {count}" for state, count in outbox.items()))
 
 
-def _letters(source: Path, config, store, secret: bytes):
+def _letters(source: Path, config, store, secret: bytes, *, mailing: bool):
+    """The site read for its topics, and what queues emails; mailing: the settings must let the service send."""
     from ..subscribers.service import check_settings, load_letters
 
-    check_settings(config)
+    if mailing:
+        check_settings(config)
     return load_letters(source, config, store, secret, now)
 
