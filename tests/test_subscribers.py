@@ -329,6 +329,8 @@ def test_preferences_change_topics_pause_download_and_delete(site, sink, start, 
     assert (data["email"], data["status"], data["topics"]) == ("ivy@example.com", "confirmed", ["bread", "recipes"])
     assert [entry["event"] for entry in data["consent_log"]] == ["signup", "confirmed", "topics", "paused", "resumed"]
 
+    assert client.post(preferences, data={"action": "save"}, files={"f": ("x.txt", b"x")}).status_code == 400
+    assert client.post(preferences, data={"action": "dance"}).status_code == 400
     unticked = client.post(preferences, data={"action": "delete"})
     assert unticked.status_code == 200 and "tick the box" in said(unticked)
     assert status_of(site, "ivy@example.com") == "confirmed"

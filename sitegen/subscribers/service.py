@@ -225,7 +225,10 @@ class Service:
             return subscriber
         notice = ""
         if request.method == "POST":
-            form = await request.form(max_files=0, max_fields=256, max_part_size=self.options.max_body)
+            try:
+                form = await request.form(max_files=0, max_fields=256, max_part_size=self.options.max_body)
+            except Exception:  # noqa: BLE001 - as in subscribe(): a malformed body is the sender's mistake, not a 500
+                return self.problem(400, "bad-form", "/preferences/")
             action = str(form.get("action", ""))
             now, ip = self.clock(), request.client.host if request.client else None
             if action == "download":
