@@ -55,6 +55,7 @@ def test_the_wheel_builds_without_setuptools_warnings_and_carries_every_theme_fi
         if path.is_file() and "__pycache__" not in path.parts and path.name != "__init__.py"
     }
     assert packaged == theme_files
+    assert "sitegen/subscribers/schema.sql" in zipfile.ZipFile(wheel).namelist()  # the subscriber list's schema
 
 
 def test_an_editable_install_is_quiet_and_finds_the_bundled_theme(tmp_path):

@@ -15,7 +15,8 @@ import email.policy
 
 from sitegen.mail import Connection, MailError, SmtpServer, _masked, compose, parse_smtp_url
 from sitegen.subscribers.forms import FormError, parse_address, parse_name, parse_topics
-from sitegen.subscribers.store import MIGRATIONS, Limits, open_store
+from sitegen.subscribers.database import MIGRATIONS, open_store
+from sitegen.subscribers.store import Limits
 from sitegen.subscribers.tokens import Tokens, TokenError, TokenExpired, load_secret, secret_id, suppression_hash
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.timezone.utc)

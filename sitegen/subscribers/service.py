@@ -36,7 +36,8 @@ from .guard import MAX_BODY, Guard, RateLimit, RateLimiter, security_headers
 from .letters import Letters
 from .outbox import Outbox, Retry
 from .pages import Pages
-from .store import Limits, Store, Subscriber, checkpoint, open_store
+from .database import checkpoint, open_store
+from .store import Limits, Store, Subscriber
 from .tokens import Tokens, TokenError, TokenExpired, secret_id, suppression_hash
 
 log = logging.getLogger("sitegen.subscribers")

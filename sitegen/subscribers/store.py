@@ -1,5 +1,6 @@
-"""The subscriber list on disk: the one module that knows the SQLite schema, its version and
-migrations, and every query (STYLE.md: listmonk's schema.sql + queries.sql).
+"""The subscriber list on disk: every query, the one module that runs SQL on the list (STYLE.md:
+listmonk's schema.sql + queries.sql). The schema is schema.sql beside it, which database.py runs,
+migration by migration, when it opens the file; what the queries return is in records.py.
 
 One `Store` wraps one connection in autocommit mode; a change that must be whole (a sign-up and its
 confirmation email) runs inside `with store.atomic():`. The file is in WAL mode, so the owner's
@@ -13,152 +14,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem, SitegenError
+from .records import STATUSES, Limits, OutboxMessage, SignUp, Subscriber, moment, stamp
 
-STATUSES = ("pending", "confirmed", "unsubscribed")
-"""A subscriber's states: signed up but not confirmed; confirmed (receives mail unless paused); left."""
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: the first schema.
-    """
-    CREATE TABLE meta (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    ) WITHOUT ROWID;
-
-    CREATE TABLE subscribers (
-        id INTEGER PRIMARY KEY,
-        email TEXT NOT NULL,                 -- as email-validator normalised it
-        email_key TEXT NOT NULL UNIQUE,      -- lower-cased: one row per address
-        name TEXT NOT NULL DEFAULT '',
-        status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed')),
-        paused INTEGER NOT NULL DEFAULT 0,
-        nonce TEXT NOT NULL,                 -- in every link's token: links of a deleted row never work again
-        created_at TEXT NOT NULL,
-        signed_up_at TEXT NOT NULL,          -- the latest sign-up (or import, or add)
-        confirmed_at TEXT,
-        unsubscribed_at TEXT,
-        source TEXT NOT NULL DEFAULT '',     -- the page the form was on, or import:<file>, or cli
-        signup_ip TEXT,
-        signup_user_agent TEXT,
-        form_consent_version TEXT,           -- the consent sentence's version the form showed
-        confirmations_sent INTEGER NOT NULL DEFAULT 0,  -- in the day that started at confirmation_day_at
-        confirmation_day_at TEXT,
-        last_confirmation_at TEXT
-    );
-    CREATE INDEX subscribers_status ON subscribers (status, created_at);
-
-    CREATE TABLE subscriber_topics (
-        subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
-        topic TEXT NOT NULL,
-        PRIMARY KEY (subscriber_id, topic)
-    ) WITHOUT ROWID;
-    CREATE INDEX subscriber_topics_topic ON subscriber_topics (topic);
-
-    CREATE TABLE consent_log (
-        id INTEGER PRIMARY KEY,
-        subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
-        event TEXT NOT NULL,                 -- signup, confirmed, imported, added, topics, paused, resumed, unsubscribed
-        at TEXT NOT NULL,
-        ip TEXT,
-        user_agent TEXT,
-        source TEXT,
-        sentence TEXT,                       -- the exact consent sentence agreed to
-        sentence_version TEXT,
-        detail TEXT                          -- JSON: what else the event knows (the sign-up's time, IP, ...)
-    );
-    CREATE INDEX consent_log_subscriber ON consent_log (subscriber_id);
-
-    CREATE TABLE suppression (
-        hash TEXT PRIMARY KEY,               -- HMAC of the lower-cased address with the site secret
-        reason TEXT NOT NULL,                -- unsubscribed, deleted, imported
-        at TEXT NOT NULL
-    ) WITHOUT ROWID;
-
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY,
-        subscriber_id INTEGER REFERENCES subscribers (id) ON DELETE CASCADE,
-        kind TEXT NOT NULL,                  -- confirm, welcome
-        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
-        recipient TEXT,                      -- emptied once sent or failed
-        message BLOB,                        -- the whole message; emptied once sent or failed
-        created_at TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at TEXT NOT NULL,
-        claimed_at TEXT,                     -- when the SMTP transaction began (state 'sending')
-        sent_at TEXT,
-        last_error TEXT                      -- never an address
-    );
-    CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);
-    """,
-)
-"""The schema, one script per version: PRAGMA user_version says how many have run. Append, never edit."""
+__all__ = ["STATUSES", "Limits", "OutboxMessage", "SignUp", "Store", "Subscriber", "stamp"]
 
 
-@dataclass(frozen=True)
-class Subscriber:
-    """One address on the list."""
-
-    id: int
-    email: str
-    name: str
-    status: str
-    """pending, confirmed or unsubscribed."""
-    paused: bool
-    nonce: str
-    """In every link's token, so that links made for a deleted row never work for a new one."""
-    topics: tuple[str, ...]
-    created_at: dt.datetime
-    confirmed_at: dt.datetime | None
-    unsubscribed_at: dt.datetime | None
-    source: str
-    last_confirmation_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class SignUp:
-    """What a sign-up did: whom it is for, and whether a confirmation email is owed."""
-
-    subscriber: Subscriber
-    send_confirmation: bool
-    """False when the address is confirmed already, or was sent a confirmation too recently or too often."""
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """A message claimed for sending."""
-
-    id: int
-    kind: str
-    recipient: str
-    message: bytes
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How often one address may be sent a confirmation email."""
-
-    quiet: dt.timedelta = dt.timedelta(minutes=10)
-    """A sign-up this soon after the last confirmation email sends nothing."""
-    per_day: int = 3
-    """At most this many confirmation emails to one address in a day."""
-
-
-def stamp(moment: dt.datetime) -> str:
-    """A time as stored: ISO 8601 in UTC, microseconds always written, so text order is time order."""
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
-def _moment(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
 
 
 class Store:
@@ -251,9 +117,9 @@ class Store:
         last, day_at, count = self.connection.execute(
             "SELECT last_confirmation_at, confirmation_day_at, confirmations_sent FROM subscribers WHERE id = ?", (subscriber_id,)
         ).fetchone()
-        if last is not None and now - _moment(last) < limits.quiet:  # type: ignore[operator]
+        if last is not None and now - moment(last) < limits.quiet:  # type: ignore[operator]
             return False
-        if day_at is None or now - _moment(day_at) >= dt.timedelta(days=1):  # type: ignore[operator]
+        if day_at is None or now - moment(day_at) >= dt.timedelta(days=1):  # type: ignore[operator]
             day_at, count = stamp(now), 0
         if count >= limits.per_day:
             return False
@@ -400,7 +266,7 @@ class Store:
 
     def sign_up_times(self) -> list[dt.datetime]:
         """When each subscriber on the list first signed up (or was added)."""
-        return [_moment(at) for (at,) in self.connection.execute("SELECT created_at FROM subscribers ORDER BY created_at")]  # type: ignore[misc]
+        return [moment(at) for (at,) in self.connection.execute("SELECT created_at FROM subscribers ORDER BY created_at")]  # type: ignore[misc]
 
     def suppression_count(self) -> int:
         """How many addresses are on the suppression list."""
@@ -458,7 +324,7 @@ class Store:
     def next_due(self) -> dt.datetime | None:
         """When the next queued message is due, or None when nothing is queued."""
         row = self.connection.execute("SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'").fetchone()
-        return _moment(row[0])
+        return moment(row[0])
 
     def outbox_counts(self) -> dict[str, int]:
         """Messages by state: queued, sending, sent, failed."""
@@ -489,8 +355,8 @@ class Store:
             topics = tuple(t for (t,) in self.connection.execute("SELECT topic FROM subscriber_topics WHERE subscriber_id = ? ORDER BY topic", (row[0],)))
         subscriber_id, email, name, status, paused, nonce, created, confirmed, unsubscribed, source, last_confirmation = row
         return Subscriber(
-            subscriber_id, email, name, status, bool(paused), nonce, topics, _moment(created), _moment(confirmed),  # type: ignore[arg-type]
-            _moment(unsubscribed), source, _moment(last_confirmation),
+            subscriber_id, email, name, status, bool(paused), nonce, topics, moment(created), moment(confirmed),  # type: ignore[arg-type]
+            moment(unsubscribed), source, moment(last_confirmation),
         )
 
     def _exported(self, subscriber: Subscriber) -> dict:
@@ -512,61 +378,3 @@ class Store:
 
 
 _COLUMNS = "id, email, name, status, paused, nonce, created_at, confirmed_at, unsubscribed_at, source, last_confirmation_at"
-
-
-def open_store(path: Path, *, secret_id: str, checkpoints: bool = True) -> Store:
-    """Open (or create, with its folder, readable by the owner only) the subscriber list at path, bring
-    its schema up to date, and check that it was made with this secret (see tokens.secret_id).
-
-    checkpoints=False: this connection never copies the WAL back into the database file itself (a
-    checkpoint syncs the disk, which can take long enough to stall every request waiting behind a
-    commit); the service calls checkpoint() from a thread of its own instead."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        new = not path.exists()
-        if new:  # created before SQLite opens it, so that it is never readable by others
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.execute("PRAGMA foreign_keys = ON")
-        if not checkpoints:
-            connection.execute("PRAGMA wal_autocheckpoint = 0")
-        store = Store(connection, path)
-        migrate(store)
-    except sqlite3.DatabaseError as error:
-        raise SitegenError([Problem(str(path), message=f"cannot open the subscriber list: {error}")]) from None
-    store._check_secret(secret_id)
-    return store
-
-
-def checkpoint(path: Path) -> None:
-    """Copy what the WAL holds into the database file, without waiting for or blocking writers (PASSIVE),
-    on a connection of its own: for a thread beside the service's."""
-    connection = sqlite3.connect(path, isolation_level=None, timeout=10)
-    try:
-        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    finally:
-        connection.close()
-
-
-def migrate(store: Store) -> int:
-    """Run the migrations the file has not had yet, each whole or not at all; the schema version after."""
-    connection = store.connection
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise SitegenError([Problem(
-            str(store.path), message=f"the subscriber list has schema version {version}, made by a newer sitegen "
-            f"(this one knows up to {len(MIGRATIONS)}): upgrade sitegen",
-        )])
-    for number in range(version, len(MIGRATIONS)):
-        # executescript commits first; BEGIN ... COMMIT inside makes each migration one transaction,
-        # its version number included.
-        try:
-            connection.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\nPRAGMA user_version = {number + 1};\nCOMMIT;")
-        except sqlite3.Error:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-    return len(MIGRATIONS)
