@@ -44,17 +44,39 @@ class SubscribeSettings(Strict):
     """The sentence above the form: what people get, and how often."""
     button: str = "Subscribe"
     """The button's text ("Get the Friday letter")."""
+    consent: str | None = None
+    """The sentence people agree to by signing up to your own list ([subscribers] url), shown above the
+    button and again on the confirmation page; the list records it word for word, with its version, as
+    each person's consent. None: filled in when the settings are read, as default_consent(your business name)."""
     provider: ProviderForm | None = None
     """A mailing service's sign-up form; without it (and without [subscribers] url), no form is shown."""
-    consent: str = "Yes, email me when there's something new on the topics I picked. I can unsubscribe at any time, in one click."
-    """The consent sentence beside your own list's form ([subscribers] url). The confirmation page shows it
-    again above its button, and the list records it word for word, with its version, as each person's consent."""
+
+    @field_validator("consent")
+    @classmethod
+    def _consent(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        sentence = " ".join(value.split())  # as a page shows it: what people read is what the version stands for
+        if not sentence:
+            raise ValueError(f"expected the sentence people agree to by signing up, such as {default_consent('Example Bakery')!r}, got {value!r}")
+        return sentence
 
     @property
     def consent_version(self) -> str:
-        """The consent sentence's version: the first 8 hex digits of its SHA-256, so any change is a new version.
-        Your own list's form sends it (the `consent` field), and the consent records keep it."""
-        return hashlib.sha256(self.consent.encode("utf-8")).hexdigest()[:8]
+        """A short digest of the consent sentence: a new sentence is a new version, so each sign-up records
+        which one it agreed to (the form sends it, as `consent_version`, beside the sentence itself)."""
+        return consent_version(self.consent or "")
+
+
+def default_consent(business_name: str) -> str:
+    """The consent sentence of a site that writes none."""
+    # One full stop after "Crumb & Co.", not two.
+    return f"I agree to receive emails from {business_name.rstrip('.')}. Unsubscribe at any time."
+
+
+def consent_version(sentence: str) -> str:
+    """The version of a consent sentence: the first 8 hex digits of its SHA-256, the same in every process."""
+    return hashlib.sha256(sentence.encode("utf-8")).hexdigest()[:8]
 
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

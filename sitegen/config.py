@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .business import Business
-from .channels import SendingSettings, SubscribersSettings, SubscribeSettings, moved_settings, secret_message
+from .channels import SendingSettings, SubscribersSettings, SubscribeSettings, default_consent, moved_settings, secret_message
 from .errors import Problem, SitegenError, did_you_mean
 from .memo import kept
 from .schema import CONFIG_FILE, Strict, problems_from_validation, toml_fix
@@ -211,6 +211,13 @@ class Settings(Strict):
                 "the sign-up form can send people to your own list ([subscribers] url) or to a provider's "
                 "([subscribe.provider]), not both: remove one"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _consent(self) -> "Settings":
+        # The default names the business, which a table of its own cannot know.
+        if self.subscribe.consent is None:
+            object.__setattr__(self.subscribe, "consent", default_consent(self.business_name))
         return self
 
     @field_validator("base_url")

@@ -147,6 +147,11 @@ CASES = {
         "error: sitegen.toml: sending.smtp_password: secrets never go in sitegen.toml, which is shared and often kept in git; "
         "sitegen reads them from the environment: set SITEGEN_SMTP_PASSWORD (the mail server's password, for sending.smtp_user)\n",
     ),
+    "empty consent sentence": (
+        {"sitegen.toml": '[subscribe]\nconsent = ""\n'},
+        "error: sitegen.toml: subscribe.consent: expected the sentence people agree to by signing up, such as "
+        "'I agree to receive emails from Example Bakery. Unsubscribe at any time.', got ''\n",
+    ),
     "subscriber service over http": (
         {"sitegen.toml": '[subscribers]\nurl = "http://subscribe.bakery.test"\n'},
         "error: sitegen.toml: subscribers.url: expected an https:// address (visitors' email addresses travel to it), or http:// "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import tomllib
 
 import pytest
 
@@ -245,6 +247,29 @@ def test_own_list_and_sending_settings_are_read(tmp_path):
     assert (sending.sender, sending.reply_to, sending.smtp_host, sending.smtp_port, sending.smtp_user, sending.dkim_selector, sending.rate) == (
         "Test Bakery <news@bakery.test>", "hello@bakery.test", "smtp.mail.example", 587, "news@bakery.test", "news2026", 0.5
     )
+
+
+def test_consent_sentence_defaults_to_the_business_and_has_a_version_of_its_text(tmp_path):
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG})
+    subscribe = load_config(tmp_path).subscribe
+    assert subscribe.consent == "I agree to receive emails from Test Bakery. Unsubscribe at any time."
+    assert subscribe.consent_version == hashlib.sha256(subscribe.consent.encode()).hexdigest()[:8]
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + '[business]\nname = "Crumb & Co."\n'})
+    assert load_config(tmp_path).subscribe.consent == "I agree to receive emails from Crumb & Co. Unsubscribe at any time."
+    # written over two lines, it reads as a page shows it; its version changes with its words
+    write_files(tmp_path, {"sitegen.toml": BASE_CONFIG + '[subscribe]\nconsent = """Yes, send me\n  the Friday letter. """\n'})
+    written = load_config(tmp_path).subscribe
+    assert written.consent == "Yes, send me the Friday letter."
+    assert written.consent_version == hashlib.sha256(b"Yes, send me the Friday letter.").hexdigest()[:8] != subscribe.consent_version
+
+
+@pytest.mark.parametrize("written", ['""', '" \\n "'])
+def test_an_empty_consent_sentence_is_an_error_naming_the_key(tmp_path, written):
+    problems = problems_for(tmp_path, BASE_CONFIG + f"[subscribe]\nconsent = {written}\n")
+    assert problems == [
+        "sitegen.toml: subscribe.consent: expected the sentence people agree to by signing up, such as "
+        f"'I agree to receive emails from Example Bakery. Unsubscribe at any time.', got {tomllib.loads('x = ' + written)['x']!r}"
+    ]
 
 
 def test_old_newsletter_keys_name_their_new_place(tmp_path):
