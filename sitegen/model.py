@@ -272,6 +272,17 @@ class NavLink:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """What a subscriber to the site's own list can ask to hear about."""
+
+    slug: str
+    """Its name wherever topics are named (sign-up forms, imports, exports, newsletter issues): 'all',
+    'offers', or a tag's or category's slug."""
+    name: str
+    """In plain words, for a checkbox: 'Everything', 'Offers', or the tag or category as written."""
+
+
+@dataclass(frozen=True)
 class Site:
     """The whole site, checked, before anything is rendered."""
 
@@ -337,6 +348,18 @@ class Site:
         Cheaper to depend on than site.tags, whose posts change with every edit."""
         taxonomies = {"tag": self.tags, "category": self.categories, "author": self.authors}[kind]
         return tuple(TermCount(taxonomy.term, len(taxonomy.posts)) for taxonomy in taxonomies)
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        """What subscribers can choose: 'all' first, then 'offers' when the site has offers, then each tag and
+        each category by slug. A tag or category whose slug is taken already (a category named as a tag is,
+        a tag named 'offers') is that topic: a topic's name means one thing everywhere."""
+        topics = {"all": Topic("all", "Everything")}
+        if self.offers:
+            topics["offers"] = Topic("offers", "Offers")
+        for taxonomy in (*self.tags, *self.categories):
+            topics.setdefault(taxonomy.term.slug, Topic(taxonomy.term.slug, taxonomy.term.name))
+        return tuple(topics.values())
 
     def offer(self, slug: str) -> Offer | None:
         """The built offer with this slug, if any."""

@@ -80,7 +80,7 @@ def test_every_setting_is_in_the_readme():
 THEME = REPO / "themes/default"
 
 VALUES = (model.Site, model.Item, model.Post, model.Page, model.Offer, model.Issue, model.Author, model.Term, model.Audio, model.Taxonomy, model.Year,
-          model.TermCount, model.NavLink, plan.Output, plan.Head, plan.FeedLink, plan.Paginator, plan.Listing, feeds.Feed, feeds.FeedEntry,
+          model.TermCount, model.Topic, model.NavLink, plan.Output, plan.Head, plan.FeedLink, plan.Paginator, plan.Listing, feeds.Feed, feeds.FeedEntry,
           hours.Hours, hours.HoursLine, hours.SpecialLine)
 """Every kind of value templates reach, through their variables and those values' fields."""
 

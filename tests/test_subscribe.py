@@ -9,6 +9,7 @@ names) and sitegen.toml, never from the Subscribe page itself.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import tomllib
@@ -21,7 +22,7 @@ import yaml
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from .conftest import REPO, watch_problems
+from .conftest import REPO, post, watch_problems
 
 FEED_NAMES = ("atom.xml", "rss.xml", "feed.json")
 
@@ -183,6 +184,114 @@ def test_the_sign_up_form_shows_only_with_a_provider_s_form(make_site, build_at)
     assert (form["action"], form["method"]) == ("https://mail.example/add", "get")
     assert [(i["type"], i["name"]) for i in form.select("input")] == [("hidden", "list"), ("email", "email")]
     assert len(page.select('a[href="/subscribe/#newsletter"]')) == 1  # the footer's "Get the newsletter"
+
+
+# ---------------------------------------------------------------------------------
+# Our own list ([subscribers] url): the sign-up forms the service receives
+# ---------------------------------------------------------------------------------
+
+SERVICE = "https://subscribe.bakery.test"
+OWN_LIST = f'[business]\nname = "Crumb & Co."\n\n[subscribers]\nurl = "{SERVICE}/"\n'
+OWN_SITE = {
+    "content/posts/2026-03-01-rye.md": post("Rye week", "2026-03-01 09:00", tags="[Rye Bread, Sourdough]", category="Baking"),
+    "content/posts/2026-03-02-news.md": post("We moved", "2026-03-02 09:00", category="Shop News"),
+    "content/posts/2026-03-03-plain.md": post("Hello", "2026-03-03 09:00"),
+    # a category named as a tag is: one topic
+    "content/posts/2026-03-04-tips.md": post("Tips", "2026-03-04 09:00", tags="[Baking]"),
+    "content/offers/loaves.md": "---\ntitle: Two loaves\ncta: {label: Order, url: 'https://shop.bakery.test/'}\n---\nTwo for one.\n",
+}
+SIGNUP_FIELDS = {"email", "name", "topics", "website", "source", "consent", "consent_version"}
+"""What the service's POST /subscribe reads (sitegen/subscribers), and nothing more."""
+
+
+def page_at(root: Path, url: str) -> BeautifulSoup:
+    return BeautifulSoup((root / "output" / url.strip("/") / "index.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def fields(form) -> dict[str, list[str]]:
+    """{name: values} a browser sends for the form untouched (HTML's form data set: ticked boxes only)."""
+    sent: dict[str, list[str]] = {}
+    for field in form.select("input[name]"):
+        if field.get("type") == "checkbox" and not field.has_attr("checked"):
+            continue
+        sent.setdefault(field["name"], []).append(field.get("value", ""))
+    return sent
+
+
+def consent_of(sentence: str) -> dict[str, list[str]]:
+    return {"consent": [sentence], "consent_version": [hashlib.sha256(sentence.encode()).hexdigest()[:8]]}
+
+
+def test_own_list_form_leads_the_subscribe_page(make_site, build_at):
+    root = make_site(OWN_SITE, extra_config=OWN_LIST + '[subscribe]\npitch = "Fridays only."\nbutton = "Join"\n')
+    build_at(root)
+    page = page_at(root, "/subscribe/")
+    first = page.h1.find_next_sibling()
+    assert first.name == "section" and first["id"] == "newsletter"
+    assert first.select_one("p").get_text() == "Fridays only."
+    form = first.form
+    assert (form["action"], form["method"]) == (f"{SERVICE}/subscribe", "post")
+    assert {field["name"] for field in form.select("input[name]")} == SIGNUP_FIELDS
+    assert fields(form) == {
+        "source": ["https://bakery.test/subscribe/"],
+        **consent_of("I agree to receive emails from Crumb & Co. Unsubscribe at any time."),
+        "email": [""], "name": [""], "website": [""], "topics": ["all"],
+    }
+    email = form.select_one("input[name=email]")
+    assert (email["type"], email.has_attr("required"), form.select_one(f"label[for={email['id']}]").get_text()) == ("email", True, "Email address")
+    assert form.select_one("input[name=name]").has_attr("required") is False
+    # topics: all, offers, then each tag and category by slug, each once, with its name
+    boxes = form.select("input[type=checkbox]")
+    assert all(box["name"] == "topics" for box in boxes)
+    assert [(box["value"], box.parent.get_text(strip=True)) for box in boxes] == [
+        ("all", "Everything"), ("offers", "Offers"), ("baking", "Baking"), ("rye-bread", "Rye Bread"), ("sourdough", "Sourdough"), ("shop-news", "Shop News"),
+    ]
+    assert form.select_one("p.consent").get_text() == "I agree to receive emails from Crumb & Co. Unsubscribe at any time."
+    assert form.select_one("button[type=submit]").get_text() == "Join"
+    # the honeypot: a text field no person sees, no screen reader reads, Tab skips and no browser fills in
+    trap = form.select_one("input[name=website]")
+    assert (trap["type"], trap["tabindex"], trap["autocomplete"], trap.get("value", "")) == ("text", "-1", "off", "")
+    holder = trap.find_parent(attrs={"aria-hidden": "true"})
+    assert holder is not None and "signup-trap" in holder["class"] and not trap.has_attr("hidden") and not holder.has_attr("hidden")
+    css = (root / "output/static/css/style.css").read_text(encoding="utf-8")
+    rule = re.search(r"^\.signup-trap \{(.*?)\}", css, re.S | re.M).group(1)
+    assert "clip-path: inset(50%)" in rule and "display" not in rule
+    assert page.select('a[href="/subscribe/#newsletter"]')  # the footer's "Get the newsletter"
+
+
+def test_posts_and_offers_end_with_a_short_form_for_their_topics(make_site, build_at):
+    root = make_site(OWN_SITE, extra_config=OWN_LIST)
+    build_at(root)
+    consent = consent_of("I agree to receive emails from Crumb & Co. Unsubscribe at any time.")
+    expected = {
+        # a post's tags, else its categories, else everything
+        "/posts/rye/": ("Get new posts about Rye Bread and Sourdough by email", ["rye-bread", "sourdough"]),
+        "/posts/news/": ("Get new posts about Shop News by email", ["shop-news"]),
+        "/posts/plain/": ("Get new posts by email", ["all"]),
+        "/offers/loaves/": ("Not ready yet? Get our next offer by email", ["offers"]),
+    }
+    for url, (heading, topics) in expected.items():
+        box = page_at(root, url).select_one("aside.signup")
+        assert box.h2.get_text() == heading, url
+        form = box.form
+        assert (form["action"], form["method"]) == (f"{SERVICE}/subscribe", "post")
+        assert fields(form) == {"source": [f"https://bakery.test{url}"], **consent, "topics": topics, "email": [""], "website": [""]}, url
+        assert form.select_one("p.consent").get_text() == consent["consent"][0]
+        assert {field["name"] for field in form.select("input[name]")} <= SIGNUP_FIELDS
+
+
+def test_without_our_own_list_posts_and_offers_have_no_form(make_site, build_at):
+    provider = '[subscribe.provider]\naction = "https://mail.example/add"\n'
+    for extra in ("", provider):
+        root = make_site(OWN_SITE, extra_config=extra)
+        build_at(root)
+        for url in ("/posts/rye/", "/offers/loaves/"):
+            assert page_at(root, url).select("aside.signup, form") == [], (extra, url)
+        page = page_at(root, "/subscribe/")
+        forms = page.select("form")
+        assert [form["action"] for form in forms] == (["https://mail.example/add"] if extra else [])
+        if extra:  # the provider's form leads the page too
+            assert page.h1.find_next_sibling().form is forms[0]
 
 
 # ---------------------------------------------------------------------------------
