@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("business", "channels"),
     ("config", "hours"),
     ("frontmatter", "markdown", "meta", "content"),
-    ("model", "campaign"),
+    ("model", "campaign", "follow"),
     ("items",),
     ("issues",),
     ("site", "placeholders"),

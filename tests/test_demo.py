@@ -31,8 +31,9 @@ SITEMAP_XSD = Path(__file__).resolve().parent / "schemas" / "sitemap-0.9.xsd"
 # Elements whose href/src/srcset load or link to something.
 LINK_ELEMENTS = ("a", "area", "link", "img", "script", "source", "audio", "video", "track", "iframe")
 LINK_ATTRIBUTES = ("href", "src", "srcset")
-# Schemes a link may use to leave the site; anything else (e.g. an unresolved "sitegen-ref:") is broken.
-EXTERNAL_SCHEMES = {"mailto", "tel", "sms", "data"}
+# Schemes a link may use to leave the site (feed, podcast, pcast: the Subscribe page's one-tap follow links,
+# for an app on the visitor's device); anything else (e.g. an unresolved "sitegen-ref:") is broken.
+EXTERNAL_SCHEMES = {"mailto", "tel", "sms", "data", "feed", "podcast", "pcast"}
 SECTIONING = ("article", "aside", "main", "nav", "section")
 
 
@@ -320,10 +321,17 @@ def test_every_internal_link_and_asset_resolves(demo_output, pages):
 # ---------------------------------------------------------------------------------
 
 
+FEED_SCHEME_LINKS = "Bad value “feed:https?://[^”]*” for attribute “href” on element “a”.*"
+"""The one message left out: the Subscribe page's links for feed apps put the feed's whole address after
+feed: ("feed:" <absolute_uri> in draft-obasanjo-feed-uri-scheme-02), the form that keeps https. The URL
+Standard parses it, but its writing rules want no second scheme in the path; "feed://host/path" would
+pass, and means http://."""
+
+
 @pytest.mark.slow  # the Nu HTML Checker on Java
 def test_nu_html_checker_finds_no_errors(demo_output, vnu_jar):
     result = subprocess.run(
-        ["java", "-jar", vnu_jar, "--errors-only", "--skip-non-html", "--format", "json", str(demo_output)],
+        ["java", "-jar", vnu_jar, "--errors-only", "--skip-non-html", "--filterpattern", FEED_SCHEME_LINKS, "--format", "json", str(demo_output)],
         capture_output=True,
         text=True,
         timeout=180,

@@ -15,12 +15,15 @@ import re
 import tomllib
 import unicodedata
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 from lxml import etree
+
+from sitegen.follow import follow_links
 
 from .conftest import REPO, post, watch_problems
 
@@ -94,25 +97,24 @@ def subscribe(browser, http_server, demo_output):
     context.close()
 
 
+ADDRESSES_JS = """els => els.map(e => ({shown: e.textContent.trim(), main: !!e.closest('.feed-address'),
+  channel: e.closest('.channel') && e.closest('.channel').id}))"""
+
+
 def test_subscribe_page_lists_every_channel_in_plain_words(subscribe, demo_output):
     page, problems, local = subscribe
     expected = channels(demo_output)
     assert {"", "podcast.xml", "offers/", "updates/"} <= set(expected) and any(f.startswith("tags/") for f in expected)
-    links = page.eval_on_selector_all(
-        "a.feed-url",
-        "els => els.map(e => ({href: e.getAttribute('href'), shown: e.querySelector('code') && e.querySelector('code').textContent.trim(),"
-        " channel: e.closest('.channel') && e.closest('.channel').id}))",
-    )
-    # every feed file exactly once, under its channel's anchor, showing its public address
-    assert sorted(link["href"] for link in links) == sorted("/" + rel for rel in feed_files(demo_output))
-    for link in links:
-        rel = link["href"].lstrip("/")
+    addresses = page.eval_on_selector_all("code.feed-url", ADDRESSES_JS)
+    # every feed file's public address exactly once, under its channel's anchor, as text to copy
+    assert sorted(a["shown"] for a in addresses) == sorted(f"{base_url()}/{rel}" for rel in feed_files(demo_output))
+    for address in addresses:
+        rel = address["shown"][len(base_url()) + 1 :]
         folder = rel if rel == "podcast.xml" else rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
-        assert link["channel"] == expected[folder], link
-        if link["shown"] is not None:  # an address shown to copy is the public one
-            assert link["shown"] == base_url() + link["href"], link
-    shown = [link for link in links if link["shown"]]
-    assert {link["channel"] for link in shown} == set(expected.values())  # each channel shows one address to copy
+        assert address["channel"] == expected[folder], address
+    main = [a for a in addresses if a["main"]]
+    assert sorted(a["channel"] for a in main) == sorted(expected.values())  # each channel shows one address up front
+    assert all(a["shown"].endswith(("/atom.xml", "/podcast.xml")) for a in main)
     sentences = {"tag": "Get new posts about {} in your feed reader", "category": "Get new posts in {} in your feed reader", "author": "Get new posts by {} in your feed reader"}
     for folder, anchor in expected.items():
         assert page.locator(f"#{anchor}").count() == 1, anchor
@@ -121,24 +123,26 @@ def test_subscribe_page_lists_every_channel_in_plain_words(subscribe, demo_outpu
             text = " ".join(page.inner_text(f"#{anchor} .channel-name").split())
             assert text in {sentences[kind].format(name) for name in term_names()[(kind, anchor.split("-", 1)[1])]}, (anchor, text)
     assert "in your feed reader" in page.inner_text("#offers .channel-name")
+    # grouped by topic: sections, topics, writers, offers first; changes to the website last
+    groups = page.eval_on_selector_all("[aria-labelledby=topics-title] h3", "els => els.map(e => e.textContent)")
+    assert groups[:4] == ["Sections", "Topics", "Writers", "Offers"] and groups[-1] == "Changes to the website", groups
     assert problems == []
 
 
 def test_every_feed_address_on_the_page_fetches_and_parses(subscribe):
     page, problems, local = subscribe
-    links = page.eval_on_selector_all("a.feed-url", "els => els.map(e => [e.href, e.querySelector('code') && e.querySelector('code').textContent.trim()])")
-    assert links
-    for url, shown in links:
-        assert url.startswith(local + "/")
-        if shown is not None:  # the public address it shows, mapped to the local server, is the one it links
-            assert shown.startswith(base_url() + "/") and local + shown[len(base_url()) :] == url
+    addresses = page.eval_on_selector_all("code.feed-url", "els => els.map(e => e.textContent.trim())")
+    assert addresses
+    for shown in addresses:
+        assert shown.startswith(base_url() + "/")
+        url = local + shown[len(base_url()) :]  # the public address, on the local server
         response = page.request.get(url)
         assert response.status == 200, url
         body = response.body()
         if url.endswith(".json"):
             # feedparser 6.0 reads no JSON Feed: parse it as JSON and check its version and items
             feed = json.loads(body)
-            assert feed["version"] == "https://jsonfeed.org/version/1.1" and feed["feed_url"] == base_url() + url[len(local) :]
+            assert feed["version"] == "https://jsonfeed.org/version/1.1" and feed["feed_url"] == shown
         else:
             parsed = feedparser.parse(body)
             assert not parsed.bozo, (url, parsed.bozo_exception)
@@ -165,7 +169,7 @@ def test_newsletter_form_social_links_and_podcast_come_from_the_settings(subscri
     podcast = page.locator("#podcast")
     assert podcast.count() == 1 and podcast.is_visible()
     assert config()["podcast"]["title"] in podcast.inner_text()
-    assert podcast.locator("a.feed-url").get_attribute("href") == "/podcast.xml"
+    assert podcast.locator(".feed-address code.feed-url").inner_text() == base_url() + "/podcast.xml"
     assert problems == []
 
 
@@ -184,6 +188,103 @@ def test_the_sign_up_form_shows_only_with_a_provider_s_form(make_site, build_at)
     assert (form["action"], form["method"]) == ("https://mail.example/add", "get")
     assert [(i["type"], i["name"]) for i in form.select("input")] == [("hidden", "list"), ("email", "email")]
     assert len(page.select('a[href="/subscribe/#newsletter"]')) == 1  # the footer's "Get the newsletter"
+
+
+# ---------------------------------------------------------------------------------
+# Following in one tap, and never landing on raw XML
+# ---------------------------------------------------------------------------------
+
+READERS = {"Feedly": "https://feedly.com/i/subscription/feed/", "Inoreader": "https://www.inoreader.com/?add_feed=", "NewsBlur": "https://www.newsblur.com/?url="}
+"""Each reader's subscribe page, before the feed's address."""
+
+
+def test_follow_in_links_hand_each_channel_s_feed_to_a_reader(demo_output):
+    page = BeautifulSoup((demo_output / "subscribe/index.html").read_bytes(), "lxml")
+    expected = channels(demo_output)
+    seen = set()
+    for anchor in expected.values():
+        channel = page.find(id=anchor)
+        address = channel.select_one(".feed-address code.feed-url").get_text(strip=True)
+        assert (demo_output / address.removeprefix(base_url() + "/")).is_file(), address  # a real feed of this build
+        links = [(a.contents[0].strip(), a["href"]) for a in channel.select(".follow-in a")]
+        if anchor == "podcast":
+            bare = address.removeprefix("https://")
+            assert links == [("Apple Podcasts", f"podcast://{bare}"), ("Another podcast app", f"pcast://{bare}")]
+        else:
+            readers = links[:3]
+            assert [name for name, _ in readers] == list(READERS), anchor
+            for name, href in readers:
+                prefix = READERS[name]
+                assert href.startswith(prefix), href
+                encoded = href[len(prefix) :]
+                # the whole address percent-encoded, so the reader gets it exactly, query and all
+                assert re.fullmatch(r"[A-Za-z0-9._~%-]+", encoded) and unquote(encoded) == address, href
+            assert links[3] == ("Your reader app", f"feed:{address}")
+            assert len(links) == 4
+        seen.add(anchor)
+    assert seen == set(expected.values())
+
+
+NO_SIDEWAYS_SCROLL_JS = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.mark.browser
+def test_copy_buttons_copy_the_address_and_the_page_fits_a_phone(browser, http_server, demo_output):
+    local = http_server(demo_output)
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=local)
+    try:
+        page = context.new_page()
+        problems = watch_problems(page)
+        page.goto(local + "/subscribe/", wait_until="load")
+        assert page.evaluate(NO_SIDEWAYS_SCROLL_JS), page.evaluate("document.documentElement.scrollWidth")
+        buttons = page.locator("#tag-rye .copy-address, #podcast .copy-address")
+        for i in range(buttons.count()):
+            button = buttons.nth(i)
+            address = page.locator("#" + button.get_attribute("data-copy")).inner_text()
+            button.click()
+            assert page.evaluate("navigator.clipboard.readText()") == address
+            assert button.inner_text() == "Copied"
+        assert page.locator(".copy-address:visible").count() == len(channels(demo_output))
+        assert problems == []
+    finally:
+        context.close()
+    # without JavaScript, no button that does nothing: the address is text that one tap selects
+    context = browser.new_context(viewport={"width": 375, "height": 800}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(local + "/subscribe/", wait_until="load")
+        assert page.locator(".copy-address:visible").count() == 0
+        assert page.locator("#site .feed-address code").evaluate("e => getComputedStyle(e).userSelect") == "all"
+        assert page.evaluate(NO_SIDEWAYS_SCROLL_JS)
+    finally:
+        context.close()
+
+
+def test_follow_links_encode_the_whole_address():
+    links = dict(follow_links("https://bakery.test/shop/a b/atom.xml?x=1&y=2"))
+    encoded = "https%3A%2F%2Fbakery.test%2Fshop%2Fa%20b%2Fatom.xml%3Fx%3D1%26y%3D2"
+    assert links == {
+        "Feedly": f"https://feedly.com/i/subscription/feed/{encoded}",
+        "Inoreader": f"https://www.inoreader.com/?add_feed={encoded}",
+        "NewsBlur": f"https://www.newsblur.com/?url={encoded}",
+        "Your reader app": "feed:https://bakery.test/shop/a b/atom.xml?x=1&y=2",
+    }
+    assert follow_links("http://127.0.0.1:8000/podcast.xml", podcast=True) == (
+        ("Apple Podcasts", "podcast://127.0.0.1:8000/podcast.xml"), ("Another podcast app", "pcast://127.0.0.1:8000/podcast.xml")
+    )
+
+
+def test_no_link_on_the_site_opens_a_raw_feed(demo_output):
+    """Feeds are reached through the Subscribe page; a link straight to one shows a reader raw XML."""
+    feeds = {"/" + rel for rel in feed_files(demo_output)}
+    opened = []
+    for file in sorted(demo_output.rglob("*.html")):
+        for link in BeautifulSoup(file.read_bytes(), "lxml").select("a[href]"):
+            href = link["href"].removeprefix(base_url())
+            if urlsplit(href).scheme in ("", "http", "https") and urlsplit(href).path in feeds:
+                opened.append((file.relative_to(demo_output).as_posix(), link["href"]))
+    assert opened == []
 
 
 # ---------------------------------------------------------------------------------
