@@ -1,9 +1,12 @@
 """Following in one tap: links that hand a feed to a feed reader's website or to an app on the
-visitor's device, so nobody who taps lands on a raw feed. Templates use them as filters."""
+visitor's device, so nobody who taps lands on a raw feed; and QR codes, for following face to face.
+Templates use them as filters."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
+
+from markupsafe import Markup
 
 READERS = (
     ("Feedly", "https://feedly.com/i/subscription/feed/{}"),
@@ -22,3 +25,13 @@ def follow_links(permalink: str, podcast: bool = False) -> tuple[tuple[str, str]
         return (("Apple Podcasts", f"podcast://{address}"), ("Another podcast app", f"pcast://{address}"))
     encoded = quote(permalink, safe="")
     return (*((name, pattern.format(encoded)) for name, pattern in READERS), ("Your reader app", f"feed:{permalink}"))
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    """The QR code of url as an SVG element to put in a page: no size of its own, so CSS sizes it; black
+    on transparent, so give it a light background; `title` is what a screen reader says of it."""
+    import segno  # here: only the printable sign needs it
+
+    code = segno.make(url, error="m", micro=False)
+    svg = code.svg_inline(scale=1, border=4, omitsize=True, title=title, svgclass="qr-code", lineclass="qr-line")
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # the title names it, as for an <img alt>

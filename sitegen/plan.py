@@ -280,6 +280,8 @@ def plan_outputs(
         feeds=site_links,
     )
     add(Output("subscribe/index.html", "/subscribe/", "subscribe", ("subscribe.html",), head=subscribe_head))
+    sign_head = Head(f"A sign to print · {config.title}", subscribe_head.description, site.absolute("/subscribe/print/"), social_image(site, None), noindex=True, feeds=site_links)
+    add(Output("subscribe/print/index.html", "/subscribe/print/", "sign", ("sign.html",), head=sign_head))
     add(Output("feeds.opml", "/feeds.opml", "opml", ("feeds.opml",)))
     add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), social_image(site, None), noindex=True, feeds=site_links)))
     add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",)))

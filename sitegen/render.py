@@ -14,7 +14,7 @@ import jinja2
 from .cache import prepare_cache_folder, versions_digest
 from .errors import Problem, SitegenError, raise_if
 from .fingerprint import Fingerprinter
-from .follow import follow_links
+from .follow import follow_links, qr_svg
 from .memo import kept
 from .model import Site, taxonomy_title
 from .formats import render_feed
@@ -96,7 +96,7 @@ def make_environment(site_root: Path, theme: Theme, cache_folder: Path | None = 
     env.sitegen_roots = (site_root, theme.root.parent.parent)  # type: ignore[attr-defined]
     env.sitegen_template_folders = (site_root / TEMPLATES_DIR, theme.root / TEMPLATES_DIR)  # type: ignore[attr-defined]
     env.filters.update(rel=_rel, date=format_date, moment=format_moment, money=format_money, isodate=lambda d: d.isoformat())
-    env.filters["follow_links"] = follow_links
+    env.filters.update(follow_links=follow_links, qr=qr_svg)
     env.globals["partial"] = partial
     env.globals["taxonomy_title"] = taxonomy_title
     return env

@@ -12,8 +12,12 @@ import functools
 import hashlib
 import json
 import re
+import shutil
+import struct
+import subprocess
 import tomllib
 import unicodedata
+import zlib
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,7 +29,7 @@ from lxml import etree
 
 from sitegen.follow import follow_links
 
-from .conftest import REPO, post, watch_problems
+from .conftest import REPO, post, require_tool, watch_problems
 
 FEED_NAMES = ("atom.xml", "rss.xml", "feed.json")
 
@@ -285,6 +289,81 @@ def test_no_link_on_the_site_opens_a_raw_feed(demo_output):
             if urlsplit(href).scheme in ("", "http", "https") and urlsplit(href).path in feeds:
                 opened.append((file.relative_to(demo_output).as_posix(), link["href"]))
     assert opened == []
+
+
+# ---------------------------------------------------------------------------------
+# Face to face: the printable sign
+# ---------------------------------------------------------------------------------
+
+
+def svg_qr_as_png(svg, scale: int = 8) -> bytes:
+    """A PNG of the QR code segno draws into a page (rows of horizontal strokes, 1 module wide), for zbarimg."""
+    size = int(svg["viewbox"].split()[2])
+    black = [[False] * size for _ in range(size)]
+    x = y = 0.0
+    for command, a, b in re.findall(r"([MmHh])(-?[\d.]+)(?: (-?[\d.]+))?", svg.path["d"]):
+        if command in "Mm":
+            x, y = (float(a), float(b)) if command == "M" else (x + float(a), y + float(b))
+        else:
+            end = float(a) if command == "H" else x + float(a)
+            for column in range(int(x), int(end)):
+                black[int(y)][column] = True
+            x = end
+    rows = b"".join(b"\0" + bytes(0 if black[r // scale][c // scale] else 255 for c in range(size * scale)) for r in range(size * scale))
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", size * scale, size * scale, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def decode_qr(png: bytes, tmp_path: Path) -> str:
+    zbarimg = require_tool(shutil.which("zbarimg"), "zbarimg", "apt-get install zbar-tools")
+    image = tmp_path / "qr.png"
+    image.write_bytes(png)
+    decoded = subprocess.run([zbarimg, "--quiet", "--raw", str(image)], capture_output=True, text=True)
+    assert decoded.returncode == 0, decoded.stderr
+    return decoded.stdout.strip()
+
+
+def test_the_printable_sign_carries_a_qr_code_of_the_subscribe_page(demo_output, tmp_path):
+    page = BeautifulSoup((demo_output / "subscribe/print/index.html").read_bytes(), "html.parser")
+    sign = page.select_one(".sign")
+    assert sign.select_one(".sign-business").get_text() == config()["business"]["name"]
+    assert sign.select_one(".sign-pitch").get_text() == config()["subscribe"]["pitch"]
+    svg = sign.select_one("figure.sign-qr svg")
+    assert svg["role"] == "img" and svg.title.get_text() == f"QR code: {base_url()}/subscribe/"
+    assert decode_qr(svg_qr_as_png(svg), tmp_path) == f"{base_url()}/subscribe/"
+    assert "crumbandco.example/subscribe/" in sign.figcaption.get_text()
+    # a page to print, not to find: out of search engines and the sitemap, like the 404 page
+    assert page.select_one('meta[name=robots]')["content"] == "noindex"
+    assert "/subscribe/print/" not in (demo_output / "sitemap.xml").read_text(encoding="utf-8")
+    css = (demo_output / "static/css/style.css").read_text(encoding="utf-8")
+    assert re.search(r"@media print \{.*\.kind-sign \.site-header.*display: none", css, re.S)
+
+
+@pytest.mark.browser
+def test_the_sign_prints_on_one_page_of_a4_a5_or_letter_and_scans(browser, http_server, demo_output, tmp_path):
+    local = http_server(demo_output)
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    try:
+        page = context.new_page()
+        problems = watch_problems(page)
+        page.goto(local + "/subscribe/print/", wait_until="load")
+        assert page.evaluate(NO_SIDEWAYS_SCROLL_JS)
+        assert page.locator("[data-print]").is_visible()  # shown by its script; the browser's Print without it
+        for paper in ("A4", "A5", "Letter"):
+            pdf = page.pdf(format=paper)
+            assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, paper
+        # printed, the sign alone fills the page, and its code scans
+        page.set_viewport_size({"width": 559, "height": 794})  # an A5 sheet at 96 dpi
+        page.emulate_media(media="print")
+        assert [page.locator(s).is_visible() for s in (".site-header", ".sign-note", ".site-footer", ".sign")] == [False, False, False, True]
+        box = page.locator(".sign-qr svg").bounding_box()
+        assert box["width"] > 559 * 0.5, box
+        assert decode_qr(page.locator(".sign-qr svg").screenshot(), tmp_path) == base_url() + "/subscribe/"
+        assert problems == []
+    finally:
+        context.close()
 
 
 # ---------------------------------------------------------------------------------
