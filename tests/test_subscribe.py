@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import http.server
 import json
 import re
 import shutil
 import struct
 import subprocess
+import threading
 import tomllib
 import unicodedata
 import zlib
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import feedparser
 import pytest
@@ -27,9 +29,10 @@ import yaml
 from bs4 import BeautifulSoup
 from lxml import etree
 
+from sitegen import build
 from sitegen.follow import follow_links
 
-from .conftest import REPO, post, require_tool, watch_problems
+from .conftest import DEMO_NOW, REPO, post, require_tool, watch_problems
 
 FEED_NAMES = ("atom.xml", "rss.xml", "feed.json")
 
@@ -472,6 +475,130 @@ def test_without_our_own_list_posts_and_offers_have_no_form(make_site, build_at)
         assert [form["action"] for form in forms] == (["https://mail.example/add"] if extra else [])
         if extra:  # the provider's form leads the page too
             assert page.h1.find_next_sibling().form is forms[0]
+
+
+# ---------------------------------------------------------------------------------
+# The demo with our own list, in a browser, posting to a stand-in for the service
+# ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recorder():
+    """(base URL, posts): an HTTP server on 127.0.0.1 that records each request (method, path, content type,
+    body) and answers with a short page, standing in for `sitegen subscribers serve`."""
+    posts: list[dict] = []
+
+    class Recording(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8")
+            posts.append({"method": "POST", "path": self.path, "type": self.headers.get("Content-Type"), "body": body})
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(b"<!doctype html><title>Check your inbox</title><p>Check your inbox.")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", posts
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def own_list_site(tmp_path_factory, recorder, http_server):
+    """The demo site with our own list at the recorder instead of the provider's form, built and served."""
+    root = tmp_path_factory.mktemp("own-list")
+    shutil.copytree(REPO / "content", root / "content")
+    settings = (REPO / "sitegen.toml").read_text(encoding="utf-8")
+    settings = settings[: settings.index("[subscribe.provider]")] + f'[subscribers]\nurl = "{recorder[0]}"\n'
+    (root / "sitegen.toml").write_text(settings, encoding="utf-8")
+    build(root, now=DEMO_NOW)
+    return http_server(root / "output")
+
+
+def submitted(posts: list[dict]) -> list[tuple[str, str]]:
+    """The one request the form sent: its fields, in order, after checking how it was sent."""
+    assert len(posts) == 1, posts
+    request = posts.pop()
+    assert (request["method"], request["path"], request["type"]) == ("POST", "/subscribe", "application/x-www-form-urlencoded")
+    return parse_qsl(request["body"], keep_blank_values=True, strict_parsing=True)
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_sign_up_form_comes_first_and_fits(browser, own_list_site):
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    try:
+        page = context.new_page()
+        problems = watch_problems(page)
+        page.goto(own_list_site + "/subscribe/", wait_until="load")
+        first = page.evaluate("() => { const next = document.querySelector('main h1').nextElementSibling; return [next.id, !!next.querySelector('form.signup-form')]; }")
+        assert first == ["newsletter", True]
+        email = page.locator("#signup-email").bounding_box()
+        assert email["y"] + email["height"] <= 667, email  # on the first screen
+        assert page.evaluate(NO_SIDEWAYS_SCROLL_JS)
+        page.locator(".topic-more summary").click()
+        assert page.locator(".topic-choices input").first.is_visible() and page.evaluate(NO_SIDEWAYS_SCROLL_JS)
+        # the honeypot: clipped to nothing, so no one sees it, and a tap where it lies lands elsewhere
+        trap = page.evaluate("""() => { const input = document.getElementById('signup-website'), box = input.closest('.signup-trap').getBoundingClientRect();
+          const r = input.getBoundingClientRect(), hit = document.elementFromPoint(r.left + 1, r.top + 1);
+          return {width: box.width, height: box.height, clip: getComputedStyle(box.width ? input.closest('.signup-trap') : input).clipPath, hit: hit === input}; }""")
+        assert trap == {"width": 1, "height": 1, "clip": "inset(50%)", "hit": False}, trap
+        # Tab goes from the email address to the button, passing the honeypot by
+        page.locator(".topic-more summary").click()  # fold the topics away again
+        page.focus("#signup-email")
+        tabbed = []
+        for _ in range(6):
+            page.keyboard.press("Tab")
+            tabbed.append(page.evaluate("document.activeElement.name || document.activeElement.textContent.trim()"))
+        assert tabbed[:4] == ["name", "topics", "Or only some topics", config()["subscribe"]["button"]], tabbed
+        assert problems == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_the_sign_up_form_posts_exactly_what_the_service_reads(browser, own_list_site, recorder, javascript):
+    service, posts = recorder
+    posts.clear()
+    consent = f"I agree to receive emails from {config()['business']['name']}. Unsubscribe at any time."
+    context = browser.new_context(viewport={"width": 375, "height": 667}, java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        page.goto(own_list_site + "/subscribe/", wait_until="load")
+        assert page.locator("form.signup-form").get_attribute("action") == f"{service}/subscribe"
+        page.fill("#signup-email", "ann@example.com")
+        page.fill("#signup-name", "Ann")
+        page.locator(".topic-more summary").click()
+        page.check("input[name=topics][value=rye]")
+        with page.expect_navigation():
+            page.click("form.signup-form button[type=submit]")
+        assert "Check your inbox" in page.content()
+        fields = submitted(posts)
+        assert {name for name, _ in fields} == SIGNUP_FIELDS
+        # with JavaScript, ticking a topic unticks "Everything"; without, both go, and "all" takes in the rest
+        topics = ["rye"] if javascript else ["all", "rye"]
+        assert sorted(fields) == sorted([
+            ("source", f"{base_url()}/subscribe/"), ("consent", consent), ("consent_version", hashlib.sha256(consent.encode()).hexdigest()[:8]),
+            ("email", "ann@example.com"), ("name", "Ann"), *(("topics", topic) for topic in topics), ("website", ""),
+        ])
+        # the short form at the end of a post sends the post's tags
+        file = REPO / "content/posts/2026-10-17-a-night-at-the-bakery.md"
+        tags = [slugify(tag) for tag in yaml.safe_load(file.read_text(encoding="utf-8").split("---", 2)[1])["tags"]]
+        page.goto(own_list_site + "/posts/a-night-at-the-bakery/", wait_until="load")
+        page.fill("aside.signup input[name=email]", "bo@example.com")
+        with page.expect_navigation():
+            page.click("aside.signup button[type=submit]")
+        assert sorted(submitted(posts)) == sorted([
+            ("source", f"{base_url()}/posts/a-night-at-the-bakery/"), ("consent", consent),
+            ("consent_version", hashlib.sha256(consent.encode()).hexdigest()[:8]), ("email", "bo@example.com"),
+            *(("topics", tag) for tag in tags), ("website", ""),
+        ])
+    finally:
+        context.close()
 
 
 # ---------------------------------------------------------------------------------
