@@ -10,27 +10,15 @@ from .content import Document
 from .errors import Problem, did_you_mean
 from .items import Links, common_fields, targets_of
 from .meta import slugify
-from .model import Issue, Offer, Page, Post, Site
+from .model import Issue, Offer, Page, Post, Site, Topic
 
-EVERYTHING = "all"
-"""The topic of every issue: a subscriber of `all` receives each one."""
-OFFERS = "offers"
-"""The topic of the business's offers."""
-
-
-def topic_names(posts: tuple[Post, ...], has_offers: bool) -> tuple[str, ...]:
-    """What people can subscribe to, by the names forms, imports and issues use: `all`, `offers`
-    (when the site has offers), and each tag's and category's slug."""
-    slugs = sorted({term.slug for post in posts for term in (*post.tags, *post.categories)})
-    return (EVERYTHING, *((OFFERS,) if has_offers else ()), *slugs)
-
-
-def make_issues(documents: list[Document], items: tuple[Post | Page | Offer, ...], links: Links, settings_key: bytes) -> tuple[Issue, ...]:
+def make_issues(
+    documents: list[Document], items: tuple[Post | Page | Offer, ...], offered: tuple[Topic, ...], links: Links, settings_key: bytes
+) -> tuple[Issue, ...]:
     """Each issue document as an Issue, newest first; problems (an item that is not built, a topic
-    nobody can subscribe to) go to links.problems."""
+    nobody can subscribe to: not among `offered`, model.topics_of) go to links.problems."""
     by_path = {item.source_path.removeprefix("content/"): item for item in items}
-    posts = tuple(item for item in items if isinstance(item, Post))
-    topics = topic_names(posts, any(isinstance(item, Offer) for item in items))
+    topics = [topic.slug for topic in offered]
     issues = []
     for document in documents:
         meta = document.meta

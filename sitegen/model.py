@@ -282,6 +282,18 @@ class Topic:
     """In plain words, for a checkbox: 'Everything', 'Offers', or the tag or category as written."""
 
 
+def topics_of(has_offers: bool, taxonomies: tuple[Taxonomy, ...]) -> tuple[Topic, ...]:
+    """What subscribers can choose: 'all' first, then 'offers' when the site has offers, then each tag and
+    each category by slug. A tag or category whose slug is taken already (a category named as a tag is,
+    a tag named 'offers') is that topic: a topic's name means one thing everywhere."""
+    topics = {"all": Topic("all", "Everything")}
+    if has_offers:
+        topics["offers"] = Topic("offers", "Offers")
+    for taxonomy in taxonomies:
+        topics.setdefault(taxonomy.term.slug, Topic(taxonomy.term.slug, taxonomy.term.name))
+    return tuple(topics.values())
+
+
 @dataclass(frozen=True)
 class Site:
     """The whole site, checked, before anything is rendered."""
@@ -351,15 +363,8 @@ class Site:
 
     @property
     def topics(self) -> tuple[Topic, ...]:
-        """What subscribers can choose: 'all' first, then 'offers' when the site has offers, then each tag and
-        each category by slug. A tag or category whose slug is taken already (a category named as a tag is,
-        a tag named 'offers') is that topic: a topic's name means one thing everywhere."""
-        topics = {"all": Topic("all", "Everything")}
-        if self.offers:
-            topics["offers"] = Topic("offers", "Offers")
-        for taxonomy in (*self.tags, *self.categories):
-            topics.setdefault(taxonomy.term.slug, Topic(taxonomy.term.slug, taxonomy.term.name))
-        return tuple(topics.values())
+        """What subscribers can choose (topics_of): 'all', 'offers' when the site has offers, each tag and category."""
+        return topics_of(bool(self.offers), (*self.tags, *self.categories))
 
     def offer(self, slug: str) -> Offer | None:
         """The built offer with this slug, if any."""

@@ -18,7 +18,7 @@ from .errors import Problem, did_you_mean, raise_if
 from .fingerprint import settings_digest
 from .hours import build_hours
 from .memo import kept
-from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year, offer_phase
+from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year, offer_phase, topics_of
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,12 @@ def build_site(content: Content, config: Settings, options: BuildOptions, memo: 
     pages.sort(key=lambda p: (p.menu is None, p.menu or 0, p.slug))
     offers.sort(key=lambda o: o.slug)
     _check_offer_references(posts, content, built, problems)
-    newsletters = make_issues(letters, (*posts, *pages, *offers), Links(config.base_url, urls, skipped, content, problems), settings_key)
-    raise_if(problems)
-
     tags = _group(posts, "tag", lambda p: p.tags)
     categories = _group(posts, "category", lambda p: p.categories)
+    topics = topics_of(bool(offers), (*tags, *categories))
+    newsletters = make_issues(letters, (*posts, *pages, *offers), topics, Links(config.base_url, urls, skipped, content, problems), settings_key)
+    raise_if(problems)
+
     authors_ = _group(posts, "author", lambda p: (p.author,) if p.author else ())
     indexes = tuple(
         NavLink(title, getattr(config.permalinks, kind).split("{slug}", 1)[0])

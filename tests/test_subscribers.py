@@ -19,9 +19,15 @@ from sitegen.subscribers.outbox import Retry
 from sitegen.subscribers.service import ServiceOptions
 from sitegen.subscribers.tokens import suppression_hash
 
+from sitegen.channels import consent_version
+
 from .subscribers_support import PUBLIC_URL, SECRET, Clock, MailSink, RunningService, make_subscriber_site
 
-FORM = {"email": "Ann.Baker@Example.com", "name": "Ann", "topics": ["cakes", "offers"], "source": "https://bakery.test/subscribe/", "consent": "abc12345"}
+CONSENT = "I agree to receive emails from Test Bakery. Unsubscribe at any time."
+"""The consent sentence of the test site (it sets none: the default, naming the business)."""
+
+FORM = {"email": "Ann.Baker@Example.com", "name": "Ann", "topics": ["cakes", "offers"], "source": "https://bakery.test/subscribe/",
+        "consent": CONSENT, "consent_version": consent_version(CONSENT)}
 
 
 @pytest.fixture
@@ -137,7 +143,7 @@ def test_sign_up_confirm_welcome_and_one_click_unsubscribe(site, sink, start, cl
     for _ in range(3):
         page = client.get(service.local(confirm))
         assert page.status_code == 200 and "<form" in said(page) and 'method="post"' in page.text
-        assert "I can unsubscribe at any time" in said(page)  # the consent sentence, shown again
+        assert CONSENT in said(page)  # the consent sentence, shown again
         assert_safe_headers(page)
     assert database_dump(site) == before
 
@@ -146,9 +152,9 @@ def test_sign_up_confirm_welcome_and_one_click_unsubscribe(site, sink, start, cl
     assert status_of(site, "ann.baker@example.com") == "confirmed"
     ((event, sentence, version, source, detail),) = rows(
         site, "SELECT event, sentence, sentence_version, source, detail FROM consent_log WHERE event = 'confirmed'")
-    config_sentence = "Yes, email me when there's something new on the topics I picked. I can unsubscribe at any time, in one click."
-    assert (sentence, source) == (config_sentence, "https://bakery.test/subscribe/")
-    assert len(version) == 8 and json.loads(detail)["signup_ip"] == "127.0.0.1" and json.loads(detail)["form_sentence_version"] == "abc12345"
+    assert (sentence, source) == (CONSENT, "https://bakery.test/subscribe/")
+    assert version == consent_version(CONSENT) and json.loads(detail)["signup_ip"] == "127.0.0.1"
+    assert json.loads(detail)["form_sentence_version"] == consent_version(CONSENT)  # what the form showed
     assert client.post(service.local(confirm)).status_code == 200  # pressed twice: still fine, no second welcome
 
     welcome = sink.wait_for(2)[1]

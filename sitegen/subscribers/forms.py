@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import email_validator
 
+from ..channels import consent_version
 from ..meta import slugify
 from ..model import Site
 
@@ -53,8 +54,8 @@ def parse_name(text: str) -> str:
 
 
 def site_topics(site: Site) -> frozenset[str]:
-    """The topics people can choose on this site: every tag's and category's slug, `offers` and `all`."""
-    return frozenset({ALL, OFFERS} | {taxonomy.term.slug for taxonomy in (*site.tags, *site.categories)})
+    """The topics people can choose on this site (Site.topics), and `offers` even before the first offer."""
+    return frozenset({OFFERS} | {topic.slug for topic in site.topics})
 
 
 def parse_topics(chosen: Iterable[str], known: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -67,3 +68,10 @@ def parse_topics(chosen: Iterable[str], known: frozenset[str]) -> tuple[tuple[st
     if not topics or ALL in topics:
         return (ALL,), unknown
     return tuple(sorted(topics)), unknown
+
+
+def form_consent_version(form) -> str | None:
+    """The version of the consent sentence the form showed: the one it sends, when it is the version of the
+    sentence it sends too (a form from an older build of the site still says which sentence it showed)."""
+    sentence, version = str(form.get("consent", "")), str(form.get("consent_version", ""))
+    return version if version and consent_version(" ".join(sentence.split())) == version else None

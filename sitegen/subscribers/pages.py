@@ -125,8 +125,8 @@ class Pages:
 
 
 def topic_names(site: Site) -> dict[str, str]:
-    """Every topic people can choose, slug to name as the site writes it: categories, then tags, then offers and everything."""
-    names = {t.term.slug: t.term.name for t in (*site.tags, *site.categories)}
+    """Every topic people can choose (Site.topics), slug to name as the site writes it, by name; then offers and everything."""
+    names = {topic.slug: topic.name for topic in site.topics if topic.slug not in TOPIC_WORDS}
     return {**dict(sorted(names.items(), key=lambda pair: pair[1].lower())), **TOPIC_WORDS}
 
 

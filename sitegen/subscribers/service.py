@@ -31,7 +31,7 @@ from ..config import Settings, load_config
 from ..errors import Problem, SitegenError
 from ..mail import SmtpServer
 from ..site import BuildOptions
-from .forms import ALL, FormError, parse_address, parse_name, parse_topics
+from .forms import ALL, FormError, form_consent_version, parse_address, parse_name, parse_topics
 from .guard import MAX_BODY, Guard, RateLimit, RateLimiter, security_headers
 from .letters import Letters
 from .outbox import Outbox, Retry
@@ -45,9 +45,9 @@ log = logging.getLogger("sitegen.subscribers")
 HONEYPOT = "website"
 """A form field people never see (hidden by the theme's CSS) and bots fill in: a sign-up with it is ignored."""
 
-FORM_FIELDS = ("email", "name", "topics", "source", "consent", HONEYPOT)
+FORM_FIELDS = ("email", "name", "topics", "source", "consent", "consent_version", HONEYPOT)
 """The sign-up form's fields: the address, a first name, topics (checkboxes, repeated), the page the form was
-on, the consent sentence's version (config.subscribe.consent_version), and the honeypot."""
+on, the consent sentence the form showed and its version (config.subscribe.consent_version), and the honeypot."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class Service:
             signed = self.store.sign_up(
                 email=address.email, email_key=address.key, name=parse_name(str(form.get("name", ""))), topics=topics, now=now,
                 source=source, ip=ip, user_agent=request.headers.get("user-agent", "")[:500],
-                consent_version=str(form.get("consent", ""))[:64] or None, limits=self.options.limits,
+                consent_version=form_consent_version(form), limits=self.options.limits,
             )
             if signed.send_confirmation:
                 self.letters.queue_confirmation(signed.subscriber)
