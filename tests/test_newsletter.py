@@ -150,3 +150,12 @@ def test_draft_since_a_date_carries_everything_after_it(make_site):
     result = run_cli("newsletter", "draft", "--source", str(root), "--now", NOW.isoformat(), "--since", "2026-05-15", check=True)
     text = (root / result.stdout.strip()).read_text()
     assert "items:\n- posts/2026-06-10-buns.md\n- offers/bread-club.md\n" in text
+
+
+def test_with_an_own_list_the_web_version_ends_with_a_sign_up_form_for_its_topics(make_site):
+    root = make_site(SITE, extra_config='\n[subscribers]\nurl = "https://subscribe.bakery.test"\n')
+    build(root, now=NOW)
+    form = soup(root / "output/newsletter/june/index.html").select_one("aside.signup form")
+    assert form["action"] == "https://subscribe.bakery.test/subscribe"
+    assert [i["value"] for i in form.select('input[name="topics"]')] == ["pastry", "offers"]
+    assert form.select_one('input[name="source"]')["value"] == "https://bakery.test/newsletter/june/"
