@@ -168,15 +168,8 @@ def render_all(
             values[read] = fingerprint(read_value(read, site, plan, env, available))
         return values[read]
 
-    class Holds(dict):
-        """(read, digest then) -> whether the read gives that digest now; each pair judged once a build."""
-
-        def __missing__(self, pair: tuple[tuple, bytes]) -> bool:
-            holds = self[pair] = current(pair[0]) == pair[1]
-            return holds
-
     # all(map(...)) over this runs in C: a rebuild checks 14 reads an output, 230,000 at 10,000 posts.
-    holds = Holds()
+    holds = _Holds(current)
     pairs: dict[tuple, tuple] = {}
 
     def pair(read: tuple) -> tuple[tuple, bytes]:
@@ -244,6 +237,21 @@ def render_all(
     ordered = tuple(o.path for o in plan.outputs if o.path in fresh_set)
     next_memo = dataclasses.replace(memo, renders=records)  # only outputs that still exist
     return RenderReport({o.path: rendered[o.path] for o in plan.outputs}, ordered, processes, next_memo)
+
+
+class _Holds(dict):
+    """(read, digest then) -> whether the read gives that digest now; each pair judged once a build.
+
+    A class of the module, not of render_all(): a class made per call is in a reference cycle, which
+    would keep the whole site alive until the garbage collector (or the end of the process) frees it."""
+
+    def __init__(self, current: Callable[[tuple], bytes]) -> None:
+        super().__init__()
+        self.current = current
+
+    def __missing__(self, pair: tuple[tuple, bytes]) -> bool:
+        holds = self[pair] = self.current(pair[0]) == pair[1]
+        return holds
 
 
 def shared_context(site: Site, plan: Plan) -> dict:
