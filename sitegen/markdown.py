@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import importlib
 import posixpath
 import re
-import types
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -15,84 +13,21 @@ import markdown as python_markdown
 from markdown import util as markdown_util
 from markdown.blockparser import BlockParser
 from markdown.extensions import Extension
-from markdown.extensions.codehilite import CodeHilite, HiliteTreeprocessor
-from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
-from pygments.formatters.html import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
+
+from .highlight import HighlightExtension
+from .lists import ListIndentExtension
 
 # A link to another content file is written into the HTML as this scheme plus the target's
 # path under content/; site.py swaps it for the target's URL once every item has one.
 # Rendering stays a pure function of one file's text, so it can be cached by content hash.
 INTERNAL_SCHEME = "sitegen-ref:"
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
+"""The file names read as Markdown: .md, and .markdown and .mdown as Jekyll and other tools name them too."""
 INTERNAL_LINK = re.compile(r'(?P<attr>href|src)="sitegen-ref:(?P<target>[^"#]*)(?P<fragment>#[^"]*)?"')
 
-MORE_MARKER = "<!-- more -->"
-
-class _HtmlFormatter(HtmlFormatter):
-    """Pygments' HTML formatter, with its table of CSS classes built once per style, not once per code block.
-
-    codehilite makes a formatter for every code block, and building that table was 8% of a
-    post's Markdown time. The table depends on the style and the class prefix alone, and is only
-    read. `tables` holds them: one dict per MarkdownRenderer, which codehilite hands to each
-    formatter it makes (its pygments_formatter setting takes any callable).
-    """
-
-    def __init__(self, *, tables: dict[tuple, tuple[dict, dict]], **options) -> None:
-        self._tables = tables  # before HtmlFormatter.__init__, which builds the table
-        super().__init__(**options)
-
-    def _create_stylesheet(self) -> None:
-        key = (self.style, self.classprefix)
-        if key not in self._tables:
-            super()._create_stylesheet()
-            self._tables[key] = (self.ttype2class, self.class2style)
-        self.ttype2class, self.class2style = self._tables[key]
-
-
-@functools.cache
-def _lexer_class(alias: str) -> type:
-    """The Pygments lexer class for a language name (a pure lookup in Pygments' fixed table)."""
-    return type(get_lexer_by_name(alias))
-
-
-def _lexer_by_name(alias: str, **options):
-    """Pygments' get_lexer_by_name, finding each language's lexer class once: Pygments scans the
-    aliases of its 600 lexers for every code block (40-120 microseconds each)."""
-    return _lexer_class(alias)(**options)
-
-
-def _rebound(function: types.FunctionType, **names: object) -> types.FunctionType:
-    """A copy of a module's function that finds `names` in place of the module's globals of those
-    names. The function itself, its module and every other caller are left as they are."""
-    unknown = set(names) - set(function.__code__.co_names)
-    if unknown:
-        raise LookupError(f"{function.__qualname__} no longer looks up {sorted(unknown)}")
-    copy = types.FunctionType(function.__code__, {**function.__globals__, **names}, function.__name__, function.__defaults__, function.__closure__)
-    copy.__kwdefaults__ = function.__kwdefaults__
-    return copy
-
-
-try:
-    class _CodeHilite(CodeHilite):
-        """codehilite's highlighter, with each language's lexer found once (_lexer_by_name)."""
-
-        hilite = _rebound(CodeHilite.hilite, get_lexer_by_name=_lexer_by_name)
-
-    class _FencedBlockPreprocessor(FencedBlockPreprocessor):
-        """fenced_code's preprocessor, highlighting with _CodeHilite."""
-
-        run = _rebound(FencedBlockPreprocessor.run, CodeHilite=_CodeHilite)
-
-    class _HiliteTreeprocessor(HiliteTreeprocessor):
-        """codehilite's processor for indented code blocks, highlighting with _CodeHilite."""
-
-        run = _rebound(HiliteTreeprocessor.run, CodeHilite=_CodeHilite)
-
-    _CAN_MEMOIZE_LEXERS = True
-except LookupError:  # a future Python-Markdown that finds its highlighter otherwise: the stock processors are used
-    _CAN_MEMOIZE_LEXERS = False
-
+MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.I)
+"""Where a summary ends: `<!-- more -->`, or `<!--more-->` as WordPress, Jekyll and Hugo write it."""
 
 # What the text must contain for each of Python-Markdown's inline patterns to match, by the
 # name it registers the pattern under. Each pattern's regular expression begins with (or looks
@@ -210,12 +145,30 @@ class _ScreenedBlockParser(BlockParser):
                     break
 
 
-EXTENSIONS = ("tables", "fenced_code", "footnotes", "attr_list", "def_list", "abbr", "sane_lists", "codehilite", "toc")
+# pymdownx.highlight comes before SuperFences, which highlights with the first highlighter registered.
+# SuperFences (fenced code inside lists and quotes, as CommonMark writes it) and saneheaders
+# ('#hashtag' at the start of a line is text: a heading needs a space after its '#') read Markdown
+# as other tools write it, with the demo's pages byte for byte as before.
+EXTENSIONS = (
+    "pymdownx.highlight",
+    "markdown.extensions.tables",
+    "pymdownx.superfences",
+    "markdown.extensions.footnotes",
+    "markdown.extensions.attr_list",
+    "markdown.extensions.def_list",
+    "markdown.extensions.abbr",
+    "markdown.extensions.sane_lists",
+    "pymdownx.saneheaders",
+    "markdown.extensions.toc",
+)
 EXTENSION_CONFIGS = {
-    "codehilite": {"css_class": "highlight", "guess_lang": False},
-    "toc": {"permalink": "#", "permalink_title": "Link to this section"},
-    "footnotes": {"BACKLINK_TITLE": "Back to the text"},
+    "pymdownx.highlight": {"css_class": "highlight", "guess_lang": False},
+    "markdown.extensions.toc": {"permalink": "#", "permalink_title": "Link to this section"},
+    "markdown.extensions.footnotes": {"BACKLINK_TITLE": "Back to the text"},
 }
+
+
+_EXTENSION_CLASSES = {"pymdownx.highlight": HighlightExtension}
 
 
 @dataclass(frozen=True)
@@ -247,7 +200,7 @@ class _InternalLinks(Treeprocessor):
                 if value is None:
                     continue
                 parts = urlsplit(value)
-                if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
+                if parts.scheme or parts.netloc or not parts.path.endswith(MARKDOWN_SUFFIXES):
                     continue
                 if parts.path.startswith("/"):
                     target = posixpath.normpath(parts.path.lstrip("/"))
@@ -272,18 +225,6 @@ class _ScreenedMarkdown(python_markdown.Markdown):
     markdown package is changed: other Markdown instances in the process stay stock.
     """
 
-    def registerExtensions(self, extensions, configs):  # noqa: N802 - Python-Markdown's method
-        super().registerExtensions(extensions, configs)
-        if _CAN_MEMOIZE_LEXERS:
-            # Same names and priorities as fenced_code's and codehilite's own, which these replace.
-            if "fenced_code_block" in self.preprocessors and type(self.preprocessors["fenced_code_block"]) is FencedBlockPreprocessor:
-                self.preprocessors.register(_FencedBlockPreprocessor(self, self.preprocessors["fenced_code_block"].config), "fenced_code_block", 25)
-            if "hilite" in self.treeprocessors and type(self.treeprocessors["hilite"]) is HiliteTreeprocessor:
-                hiliter = _HiliteTreeprocessor(self)
-                hiliter.config = self.treeprocessors["hilite"].config
-                self.treeprocessors.register(hiliter, "hilite", 30)
-        return self
-
     def build_parser(self) -> python_markdown.Markdown:  # noqa: D102 - Python-Markdown's hook
         super().build_parser()
         if type(self.parser) is BlockParser:
@@ -306,12 +247,12 @@ class MarkdownRenderer:
 
     def __init__(self, *, screened: bool = True) -> None:
         configs = {name: dict(config) for name, config in EXTENSION_CONFIGS.items()}
-        configs["codehilite"]["pygments_formatter"] = functools.partial(_HtmlFormatter, tables={})
+
         # Built from their modules, not by name: a name makes Python-Markdown scan every installed
         # package's entry points first (importing importlib.metadata), a tenth of a small rebuild.
-        extensions = [importlib.import_module(f"markdown.extensions.{name}").makeExtension(**configs.get(name, {})) for name in EXTENSIONS]
+        extensions = [_EXTENSION_CLASSES.get(name, importlib.import_module(name).makeExtension)(**configs.get(name, {})) for name in EXTENSIONS]
         converter = _ScreenedMarkdown if screened else python_markdown.Markdown
-        self._md = converter(extensions=[*extensions, _InternalLinkExtension()], output_format="html")
+        self._md = converter(extensions=[*extensions, ListIndentExtension(), _InternalLinkExtension()], output_format="html")
         self._links: _InternalLinks = self._md.treeprocessors["sitegen_internal_links"]
 
     def render(self, text: str, base_dir: str) -> Rendered:
@@ -365,8 +306,9 @@ _FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*"><a [^>]*class="footnote-ref"[^
 
 def summary_of(body_html: str) -> str:
     """The HTML before <!-- more -->, else the first paragraph; footnote references dropped."""
-    if MORE_MARKER in body_html:
-        summary = body_html.split(MORE_MARKER, 1)[0].strip()
+    more = MORE_MARKER.search(body_html) if "<!--" in body_html else None
+    if more is not None:
+        summary = body_html[: more.start()].strip()
     else:
         match = _FIRST_PARAGRAPH.search(body_html)
         summary = match.group(0) if match else ""

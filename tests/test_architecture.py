@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("schema",),
     ("business", "channels"),
     ("config", "hours"),
-    ("frontmatter", "markdown", "meta", "content"),
+    ("frontmatter", "highlight", "lists", "markdown", "meta", "foreign", "content"),
     ("model", "campaign", "follow"),
     ("items",),
     ("issues",),

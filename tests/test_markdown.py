@@ -14,13 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.blockparser import BlockParser
-from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor
 
+from sitegen.highlight import _Highlight, _HighlightTreeprocessor
 from sitegen.markdown import (
     MarkdownRenderer,
-    _FencedBlockPreprocessor,
-    _HiliteTreeprocessor,
     _ScreenedBlockParser,
     _ScreenedInlineProcessor,
     plain_text,
@@ -40,30 +38,32 @@ def both(text: str) -> tuple[str, str]:
 
 def test_the_screened_processor_and_parser_are_in_use():
     """Otherwise the comparisons below would compare the stock processor with itself."""
-    md = MarkdownRenderer()._md
+    renderer = MarkdownRenderer()
+    md = renderer._md
     assert isinstance(md.treeprocessors["inline"], _ScreenedInlineProcessor)
     assert isinstance(md.parser, _ScreenedBlockParser)
-    assert isinstance(md.preprocessors["fenced_code_block"], _FencedBlockPreprocessor)
-    assert isinstance(md.treeprocessors["hilite"], _HiliteTreeprocessor)
+    renderer.render("```python\nx = 1\n```\n", "posts")  # SuperFences finds its highlighter at the first block
+    assert md.preprocessors["fenced_code_block"].highlighter is _Highlight
+    assert isinstance(md.treeprocessors["indent-highlight"], _HighlightTreeprocessor)
     stock = stock_renderer()._md
     assert type(stock.parser) is BlockParser and type(stock.treeprocessors["inline"]) is InlineProcessor
 
 
 def test_the_markdown_package_is_left_as_it_comes():
-    """Per-instance extensions only: a plain Markdown made after sitegen's is stock, codehilite too."""
+    """Per-instance extensions only: a plain Markdown made after sitegen's is stock, pymdownx.highlight too."""
     import markdown
     import pygments.lexers
-    from markdown.extensions import codehilite
+    from pymdownx import highlight
 
     renderer = MarkdownRenderer()
-    plain = markdown.Markdown(extensions=["fenced_code", "codehilite"])
+    plain = markdown.Markdown(extensions=["pymdownx.superfences", "pymdownx.highlight"])
     assert type(plain.parser) is BlockParser and type(plain.treeprocessors["inline"]) is InlineProcessor
     assert all(processor.parser is plain.parser for processor in plain.parser.blockprocessors)
     assert all(processor.parser is renderer._md.parser for processor in renderer._md.parser.blockprocessors)
-    assert type(plain.preprocessors["fenced_code_block"]) is FencedBlockPreprocessor
-    assert type(plain.treeprocessors["hilite"]) is codehilite.HiliteTreeprocessor
-    assert codehilite.get_lexer_by_name is pygments.lexers.get_lexer_by_name
-    assert codehilite.CodeHilite.hilite.__globals__["get_lexer_by_name"] is pygments.lexers.get_lexer_by_name
+    assert type(plain.treeprocessors["indent-highlight"]) is highlight.HighlightTreeprocessor
+    assert highlight.get_lexer_by_name is pygments.lexers.get_lexer_by_name
+    assert highlight.Highlight.get_lexer.__globals__["get_lexer_by_name"] is pygments.lexers.get_lexer_by_name
+    assert highlight.Highlight.highlight.__globals__["BlockHtmlFormatter"] is highlight.BlockHtmlFormatter
 
 
 def test_demo_and_theme_documents_convert_as_stock():
