@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 from .config import Settings
 from .errors import Problem, SitegenError
+from .foreign import foreign_syntax, foreign_syntax_warning
 from .frontmatter import parse_yaml, split_front_matter
 from .memo import kept
-from .markdown import MarkdownRenderer, Rendered, plain_text, site_links_of, word_count
+from .markdown import MARKDOWN_SUFFIXES, MarkdownRenderer, Rendered, plain_text, site_links_of, word_count
 from .meta import Meta, PostMeta, slug_from_filename, validate_meta
 from .pool import counted, run_parallel
 
@@ -59,6 +60,8 @@ class Document:
     site_urls: tuple[tuple[str | None, str, str], ...] = ()
     """(front matter field or None for the body, 'link', 'image' or 'file', URL) of each site URL the item
     refers to ('/static/a.jpg'), for the check that each is a page or file of the site."""
+    foreign: tuple[str, ...] = ()
+    """Liquid tags and Hugo shortcodes the page shows as written (foreign.foreign_syntax), each a warning."""
 
     @property
     def content_path(self) -> str:
@@ -142,8 +145,9 @@ def read_content(
     content_root = root / CONTENT_DIR
     known, stats = memo.documents, memo.stats
     found = []  # (source_path, kind, path on disk, content hash or None, status), in a stable order
+    unread = _files_elsewhere(content_root)
     for folder, kind in KINDS.items():
-        for relative in _markdown_files(content_root / folder):
+        for relative in _markdown_files(content_root / folder, unread, f"{CONTENT_DIR}/{folder}"):
             source_path = f"{CONTENT_DIR}/{folder}/{relative}"
             path = os.path.join(content_root, folder, relative)
             status = os.stat(path)
@@ -189,6 +193,11 @@ def read_content(
             documents.append(result)
     static = tuple(find_static(content_root / STATIC_DIR, STATIC_DIR, f"{CONTENT_DIR}/{STATIC_DIR}"))
     warnings = tuple(_large_post(source_path, status.st_size) for source_path, kind, _, _, status in found if kind == "post" and status.st_size > LARGE_POST)
+    warnings += tuple(_unread_warning(source_path) for source_path in sorted(unread))
+    for document in documents:
+        if document.foreign:  # rare: the file is read again for the lines
+            text = _read(os.path.join(root, document.source_path)).decode("utf-8-sig", "replace")
+            warnings += tuple(foreign_syntax_warning(document.source_path, text, document.body_line, found) for found in document.foreign)
     content = Content(tuple(documents), static, tuple(problems), frozenset(unreadable), root, warnings)
     return content, ContentMemo(seen, fresh_stats)  # only what is still there: the memo does not grow with every edit
 
@@ -220,15 +229,53 @@ def _read(path: str) -> bytes:
         return file.read()
 
 
-def _markdown_files(folder: Path) -> list[str]:
-    """Paths under folder ('2026/x.md') of its Markdown files, hidden ones left out, in path order."""
+def _markdown_files(folder: Path, unread: list[str], shown_as: str) -> list[str]:
+    """Paths under folder ('2026/x.md') of its Markdown files, hidden ones left out, in path order;
+    the others are added to unread, as shown_as/<path>."""
     found = []
     for directory, subdirectories, files in os.walk(folder):  # symlinked folders are not followed (as rglob)
         subdirectories[:] = [d for d in subdirectories if not _hidden_name(d)]
         prefix = os.path.relpath(directory, folder).replace(os.sep, "/")
         prefix = "" if prefix == "." else prefix + "/"
-        found.extend(prefix + name for name in files if name.endswith(".md") and not _hidden_name(name))
+        for name in files:
+            if _hidden_name(name):
+                continue
+            if name.endswith(MARKDOWN_SUFFIXES):
+                found.append(prefix + name)
+            else:
+                unread.append(f"{shown_as}/{prefix}{name}")
     return sorted(found, key=lambda path: path.split("/"))
+
+
+def _files_elsewhere(content_root: Path) -> list[str]:
+    """Source paths of the files in content/ outside posts/, pages/, offers/ and static/: none is built."""
+    if not content_root.is_dir():
+        return []
+    found: list[str] = []
+    for entry in sorted(os.scandir(content_root), key=lambda e: e.name):
+        if _hidden_name(entry.name) or entry.name in KINDS or entry.name == STATIC_DIR:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            for directory, subdirectories, files in os.walk(entry.path):
+                subdirectories[:] = sorted(d for d in subdirectories if not _hidden_name(d))
+                relative = os.path.relpath(directory, content_root).replace(os.sep, "/")
+                found.extend(f"{CONTENT_DIR}/{relative}/{name}" for name in sorted(files) if not _hidden_name(name))
+        else:
+            found.append(f"{CONTENT_DIR}/{entry.name}")
+    return found
+
+
+def _unread_warning(source_path: str) -> Problem:
+    """A file in content/ that no build reads: said, so that nothing the owner wrote is left out unnoticed."""
+    folder, _, name = source_path.partition("/")[2].partition("/")
+    if not name:  # straight in content/
+        where = "it is straight in content/; a post goes in content/posts/, a page in content/pages/"
+    elif folder not in KINDS:
+        where = f"sitegen reads content/posts/, content/pages/, content/offers/ and content/static/, not content/{folder}/"
+    else:
+        where = f"sitegen reads {', '.join(MARKDOWN_SUFFIXES)} files here (a picture or download goes in content/static/)"
+    hint = "to move a site made with WordPress, Jekyll or Hugo, use `sitegen import`" if name.endswith((".html", ".textile", ".rst", ".adoc", ".org")) else None
+    return Problem(source_path, message=f"not built: {where}", hint=hint)
 
 
 def _hidden_name(name: str) -> bool:
@@ -304,7 +351,8 @@ def read_document(
     words = word_count(rendered.html)
     description = plain_text(summary_html, DESCRIPTION_LENGTH)
     site_urls = _site_urls(meta, rendered, summary_html)
-    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, digest, front_digest, site_urls)
+    foreign = foreign_syntax(rendered.html)
+    return Document(source_path, kind, meta, rendered, summary_html, file_slug, body_line, words, description, digest, front_digest, site_urls, foreign)
 
 
 def _site_urls(meta: Meta, rendered: Rendered, summary_html: str) -> tuple[tuple[str | None, str, str], ...]:

@@ -54,9 +54,14 @@ def _problem_order(problem: Problem) -> tuple:
     return (problem.source_path, problem.line or 0, problem.field or "", problem.message)
 
 
+CLOSE = 0.75
+"""How alike a word and a suggestion must be (difflib's ratio) to offer it: 'tgas' and 'tags' are
+0.75, 'titel' and 'title' 0.8; 'math' and 'author' (0.6) are not alike enough to suggest."""
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """Return "did you mean 'x'?" for the closest choice, or None."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """Return "did you mean 'x'?" for the closest choice when it is close (CLOSE), or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=CLOSE)
     return f"did you mean '{close[0]}'?" if close else None
 
 

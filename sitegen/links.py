@@ -11,6 +11,7 @@ from .content import Content, is_site_path
 from .errors import Problem, raise_if
 from .model import Site
 from .plan import Plan
+from .text import offset_of_line
 
 
 _HINTED = 20
@@ -37,7 +38,7 @@ def check_links(site: Site, plan: Plan, content: Content) -> None:
         if document.source_path not in built:
             continue  # a draft or a scheduled post: checked when it is built
         text = _read_text(content.root / document.source_path)
-        body_start = _offset_of_line(text, document.body_line)
+        body_start = offset_of_line(text, document.body_line)
         for field, what, url in document.site_urls:
             if url not in unknown:
                 continue
@@ -122,14 +123,6 @@ def _read_text(path) -> str:
     except OSError:
         return ""
 
-
-def _offset_of_line(text: str, line: int) -> int:
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.find("\n", offset) + 1
-        if not offset:
-            return len(text)
-    return offset
 
 
 def _line_of(text: str, url: str, start: int) -> int | None:

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 
 from .config import ZONE_ABBREVIATIONS, Settings
 from .errors import Problem, SitegenError, did_you_mean
+from .markdown import MARKDOWN_SUFFIXES
 from .schema import Strict, problems_from_validation
 
 # ---------------------------------------------------------------------------------
@@ -223,6 +224,10 @@ def validate_meta(raw: dict, key_lines: dict[str, int], source_path: str, kind: 
             problems.append(Problem(source_path, key_lines.get(key), key, f"'{key}' repeats a field given already; use one of them"))
             continue
         data[canonical] = value
+    if kind == "post" and "date" not in data:
+        named = _DATE_PREFIX.match(source_path.rsplit("/", 1)[-1])
+        if named:  # as Jekyll dates its posts: 2026-03-01-spring-menu.md
+            data["date"] = named.group(0)[:10]
     try:
         meta = schema.model_validate(data, context={"tz": config.tz})
     except ValidationError as error:
@@ -307,7 +312,7 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 def slug_from_filename(filename: str, kind: str) -> str:
     """'2026-03-01-Spring Menu.md' -> 'spring-menu'."""
-    stem = filename.removesuffix(".md")
+    stem = filename.rsplit(".", 1)[0] if filename.endswith(MARKDOWN_SUFFIXES) else filename
     if kind in ("post", "newsletter"):
         stem = _DATE_PREFIX.sub("", stem)
     return slugify(stem)

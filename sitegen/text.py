@@ -1,4 +1,4 @@
-"""Formatting values for people: dates and prices."""
+"""Text helpers: formatting values for people (dates and prices), and finding a line in a file's text."""
 
 from __future__ import annotations
 
@@ -32,3 +32,13 @@ def format_moment(value: dt.datetime) -> str:
         return day
     hour = value.hour % 12 or 12
     return f"{day}, {hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'} {value.tzname()}"
+
+
+def offset_of_line(text: str, line: int) -> int:
+    """Where 1-based line `line` starts in text (its end, past the last line)."""
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.find("\n", offset) + 1
+        if not offset:
+            return len(text)
+    return offset
