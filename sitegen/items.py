@@ -49,6 +49,7 @@ def common_fields(document: Document, links: Links, origin: tuple) -> dict:
         template=document.meta.template,
         draft=document.meta.draft,
         extra=document.meta.extra,
+        aliases=document.meta.aliases,
         origin=hashlib.blake2b(repr(origin).encode(), digest_size=16).digest(),
     )
 

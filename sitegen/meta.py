@@ -36,6 +36,18 @@ class Meta(Strict):
     """Never built unless `sitegen build --drafts`."""
     extra: dict[str, Any] = {}
     """Anything else; templates receive it untouched as item.extra."""
+    aliases: tuple[str, ...] = ()
+    """Old site-relative URLs of this item ('/2019/03/spring-menu/', '/?p=12'): each becomes a redirect to it."""
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _aliases(cls, value: Any) -> Any:
+        values = [value] if isinstance(value, str) else value
+        if isinstance(values, (list, tuple)):
+            for alias in values:
+                if isinstance(alias, str):
+                    check_alias(alias)
+        return values
 
     @field_validator("slug")
     @classmethod
@@ -192,7 +204,7 @@ class NewsletterMeta(Meta):
 SCHEMAS: dict[str, type[Meta]] = {"post": PostMeta, "page": PageMeta, "offer": OfferMeta, "newsletter": NewsletterMeta}
 
 # Keys written for Jekyll, Hugo or Pelican, and the key they mean here.
-ALIASES = {"category": "categories", "lastmod": "updated", "modified": "updated", "description": "summary"}
+ALIASES = {"category": "categories", "lastmod": "updated", "modified": "updated", "description": "summary", "redirect_from": "aliases"}
 
 
 # ---------------------------------------------------------------------------------
@@ -304,6 +316,16 @@ def check_slug(slug: str) -> None:
         raise ValueError(
             f"slug {slug!r} is not a single URL path segment (it could escape the output folder or break links); "
             "expected letters, digits and '-' like 'spring-menu'"
+        )
+
+
+def check_alias(alias: str) -> None:
+    """Raise ValueError unless alias is a site-relative URL an old link could have used."""
+    path = alias.split("?", 1)[0]
+    if not alias.startswith("/") or alias.startswith("//") or "#" in alias or any(c.isspace() for c in alias) or ".." in path.split("/"):
+        raise ValueError(
+            f"alias {alias!r} is not a site-relative URL; expected an old address of this page from the site root, "
+            "like '/2019/03/spring-menu/' or '/?p=12'"
         )
 
 

@@ -92,6 +92,8 @@ class Item:
     origin: bytes | None = field(default=None, compare=False, repr=False)
     """A digest of everything the item was made of (its file's bytes, the settings, its links' targets):
     equal origins make equal items, so fingerprints use it instead of reading the whole item."""
+    aliases: tuple[str, ...] = ()
+    """Old site-relative URLs of the item (front matter `aliases`), each redirected to url."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from .fingerprint import LONG_TEXT, PICKLE, Fingerprinter, FingerprintMemo, same
 from .head import FeedLink, Head, home_head, item_head, offer_head, post_head, social_image
 from .memo import kept
 from .model import Audio, Author, Issue, Item, NavLink, Offer, Page, Post, Site, Term, TermCount, taxonomy_title
+from .redirects import Redirect, build_redirects
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ class Output:
     url: str
     """Site-relative URL: '/posts/x/'."""
     kind: str
-    """home, post, page, offer, offers, archive, year, tag, category, author, tags, categories, authors, 404, sitemap, robots."""
+    """home, post, page, offer, offers, archive, year, tag, category, author, tags, categories, authors, 404, sitemap, robots,
+    redirect (an old address of an item) and redirects (_redirects)."""
     templates: tuple[str, ...] = ()
     """Template names, most specific first."""
     item: Any = None
@@ -133,7 +135,7 @@ class PlanMemo:
 
 
 DIGESTED_WHOLE: Mapping[type, str] = {
-    **dict.fromkeys((Author, Term, Audio, TermCount, NavLink, FeedLink, Head, Listing), PICKLE),
+    **dict.fromkeys((Author, Term, Audio, TermCount, NavLink, FeedLink, Head, Listing, Redirect), PICKLE),
     **dict.fromkeys((Post, Page, Offer, Issue, FeedEntry), LONG_TEXT),
 }
 """Values digested from their pickle (see fingerprint.PICKLE): leaves of the model, the feeds and heads."""
@@ -286,6 +288,13 @@ def plan_outputs(
     add(Output("404.html", "/404.html", "404", ("404.html",), head=Head(f"Page not found · {config.title}", config.description, site.absolute("/404.html"), social_image(site, None), noindex=True, feeds=site_links)))
     add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",)))
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(outputs)))
+    redirects = build_redirects(site)
+    sources = {item.url: item.source_path for items in (site.posts, site.pages, site.offers) for item in items}
+    for redirect in redirects:
+        if redirect.url:  # an alias with a query has no page of its own: _redirects has it
+            add(Output(path_of(redirect.url), redirect.url, "redirect", ("redirect.html",), item=redirect, source_path=sources[redirect.target]))
+    if redirects:
+        add(Output("_redirects", "/_redirects", "redirects", item=redirects))
 
     previous = memo.outputs
     outputs = [earlier if _same(earlier := previous.get(o.path), o) else o for o in outputs]

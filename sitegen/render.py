@@ -18,6 +18,7 @@ from .follow import follow_links, qr_svg
 from .memo import kept
 from .model import Site, taxonomy_title
 from .formats import render_feed
+from .redirects import redirects_file
 from .plan import Output, Plan, fingerprinter
 from .pool import MINIMUM_PER_WORKER, counted, run_parallel
 from .text import format_date, format_moment, format_money
@@ -26,7 +27,7 @@ from .version import __version__
 from .view import RecordingEnvironment, RecordingMapping, SiteView, partial, partial_memo, read_value, recorded_reads
 
 
-ITEM_VARIABLES = {"post": "post", "page": "page", "offer": "offer", "newsletter": "issue"}
+ITEM_VARIABLES = {"post": "post", "page": "page", "offer": "offer", "newsletter": "issue", "redirect": "redirect"}
 """The template variable an item page's item is given as; a list page's is `taxonomy`."""
 TEMPLATE_CACHE = "templates"
 """Compiled templates, in the cache folder: a new process need not compile them again."""
@@ -269,6 +270,8 @@ def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Outpu
     """One output's bytes; template errors become problems naming the template line and the output."""
     if output.kind == "feed":
         return render_feed(site, output.item, output.format)
+    if output.kind == "redirects":
+        return redirects_file(site, output.item).encode("utf-8")
     context = {
         **(shared if shared is not None else shared_context(site, plan)),
         "output": output,

@@ -19,6 +19,7 @@ from .fingerprint import settings_digest
 from .hours import build_hours
 from .memo import kept
 from .model import Audio, Author, NavLink, Offer, Page, Post, Site, Taxonomy, Term, Year, offer_phase, topics_of
+from .redirects import check_aliases
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def build_site(content: Content, config: Settings, options: BuildOptions, memo: 
 
     urls = {d.content_path: _url_of(d, config) for d in built}
     _check_collisions(built, urls, problems)
+    check_aliases(built, urls, content.root, problems)
 
     authors = _authors(config)
     posts, pages, offers = [], [], []

@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model", "campaign", "follow"),
     ("items",),
     ("issues",),
-    ("site", "placeholders"),
+    ("site", "placeholders", "redirects"),
     ("feeds",),
     ("formats", "head"),
     ("plan",),
