@@ -9,7 +9,7 @@ import re
 from .errors import Problem
 from .text import offset_of_line
 
-_CODE = re.compile(r"<pre\b.*?</pre>|<code\b.*?</code>", re.S | re.I)
+_CODE = re.compile(r"<pre\b.*?</pre>|<code\b.*?</code>|<!--.*?-->", re.S | re.I)
 _CONSTRUCT = re.compile(
     r"\{%-?\s*(?P<liquid>\w+)[^\n]*?%\}"  # a Liquid tag: {% include x.html %}
     r"|\{\{-?\s*(?:site|page|post|include|layout|paginator|jekyll)\.[^\n]*?\}\}"  # a Liquid variable
@@ -18,8 +18,8 @@ _CONSTRUCT = re.compile(
 
 
 def foreign_syntax(body_html: str) -> tuple[str, ...]:
-    """Each construct of Liquid or Hugo shortcodes in a page's HTML outside code (where it is text
-    shown as written), once, in order."""
+    """Each construct of Liquid or Hugo shortcodes in a page's HTML outside code and comments (where it
+    is text shown as written), once, in order."""
     if "{{" not in body_html and "{%" not in body_html:
         return ()
     text = html.unescape(_CODE.sub(" ", body_html))

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from .content import StaticFile
 from .errors import Problem, raise_if
@@ -292,7 +293,8 @@ def plan_outputs(
     sources = {item.url: item.source_path for items in (site.posts, site.pages, site.offers) for item in items}
     for redirect in redirects:
         if redirect.url:  # an alias with a query has no page of its own: _redirects has it
-            add(Output(path_of(redirect.url), redirect.url, "redirect", ("redirect.html",), item=redirect, source_path=sources[redirect.target]))
+            url = unquote(redirect.url)  # as on disk, where a server looks for it
+            add(Output(path_of(url), url, "redirect", ("redirect.html",), item=redirect, source_path=sources[redirect.target]))
     if redirects:
         add(Output("_redirects", "/_redirects", "redirects", item=redirects))
 

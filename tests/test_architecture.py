@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("render",),
     # ping keeps the list of feeds to announce, which build() adds to; its HTTP call is the CLI's.
     ("write", "ping"),
-    ("build", "scaffold"),
+    ("build", "scaffold", "importers"),
     # The email channel beside the pipeline: sending mail, then the subscriber service, which reads
     # the site as a build does (its topics, theme and static files) and renders with its theme.
     ("mail",),

@@ -13,6 +13,7 @@ from ..version import __version__
 from .build import build_command
 from .common import ExitStatus, report
 from .create import init_command, new_command
+from .importing import import_command
 from .newsletter import newsletter_group
 from .offers import next_change_command, offers_command
 from .ping import ping_command
@@ -26,7 +27,7 @@ def cli() -> None:
     """Turn a folder of Markdown into a small business's website, feeds and offer pages."""
 
 
-for _command in (build_command, serve_command, next_change_command, offers_command, ping_command, init_command, new_command, newsletter_group, subscribers_group):
+for _command in (build_command, serve_command, next_change_command, offers_command, ping_command, init_command, new_command, newsletter_group, subscribers_group, import_command):
     cli.add_command(_command)
 
 
