@@ -15,7 +15,7 @@ from markdown.blockparser import BlockParser
 from markdown.extensions import Extension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
-from .highlight import HighlightExtension
+from .highlight import HighlightExtension, SuperFencesExtension
 from .lists import ListIndentExtension
 
 # A link to another content file is written into the HTML as this scheme plus the target's
@@ -168,7 +168,7 @@ EXTENSION_CONFIGS = {
 }
 
 
-_EXTENSION_CLASSES = {"pymdownx.highlight": HighlightExtension}
+_EXTENSION_CLASSES = {"pymdownx.highlight": HighlightExtension, "pymdownx.superfences": SuperFencesExtension}
 
 
 @dataclass(frozen=True)
