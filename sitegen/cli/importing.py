@@ -7,10 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..importers.common import REPORT_FILE, existing_authors, write_import
-from ..importers.hugo import read_hugo
-from ..importers.jekyll import read_jekyll
-from ..importers.wordpress import read_wordpress
 
 
 def _site_url(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
@@ -41,6 +37,12 @@ def import_command(kind: str, source: Path, site: Path, site_url: str | None, fo
         raise click.UsageError("--uploads is for WordPress exports; a Jekyll or Hugo site's pictures are in its folder")
     if _inside(site, source):
         raise click.UsageError(f"the site {site} is inside the source {source}: choose a folder outside it (the source is never changed)")
+    # Only here: the importers bring markdownify and Beautiful Soup (85 ms to import), which no other command needs.
+    from ..importers.common import REPORT_FILE, existing_authors, write_import
+    from ..importers.hugo import read_hugo
+    from ..importers.jekyll import read_jekyll
+    from ..importers.wordpress import read_wordpress
+
     known = existing_authors(site)
     if kind == "wordpress":
         result = read_wordpress(source, str(source), site_url=site_url, uploads=uploads, authors_known=known)
