@@ -76,7 +76,7 @@ class Output:
     """Site-relative URL: '/posts/x/'."""
     kind: str
     """home, post, page, offer, offers, archive, year, tag, category, author, tags, categories, authors, 404, sitemap, robots,
-    redirect (an old address of an item) and redirects (_redirects)."""
+    redirect (an old address of an item), redirects (_redirects), headers (`_headers`), nojekyll."""
     templates: tuple[str, ...] = ()
     """Template names, most specific first."""
     item: Any = None
@@ -86,7 +86,7 @@ class Output:
     source_path: str | None = None
     """The content file behind it, for messages."""
     entries: tuple = field(default=())
-    """For sitemap.xml: (permalink, lastmod) pairs."""
+    """For sitemap.xml: (permalink, lastmod) pairs; for `_headers`: (path, format) of each feed."""
     format: str | None = None
     """For feeds: atom, rss or json."""
 
@@ -297,6 +297,10 @@ def plan_outputs(
             add(Output(path_of(url), url, "redirect", ("redirect.html",), item=redirect, source_path=sources[redirect.target]))
     if redirects:
         add(Output("_redirects", "/_redirects", "redirects", item=redirects))
+    # For hosts that deploy from git: `_headers` gives feeds their types (Netlify, Cloudflare Pages),
+    # `.nojekyll` keeps GitHub Pages from running Jekyll, which would drop `_headers` and any `_` folder.
+    add(Output("_headers", "/_headers", "headers", entries=tuple((o.path, o.format) for o in outputs if o.kind == "feed")))
+    add(Output(".nojekyll", "/.nojekyll", "nojekyll"))
 
     previous = memo.outputs
     outputs = [earlier if _same(earlier := previous.get(o.path), o) else o for o in outputs]

@@ -19,6 +19,7 @@ from .memo import kept
 from .model import Site, taxonomy_title
 from .formats import render_feed
 from .redirects import redirects_file
+from .media import render_headers
 from .plan import Output, Plan, fingerprinter
 from .pool import MINIMUM_PER_WORKER, counted, run_parallel
 from .text import format_date, format_moment, format_money
@@ -272,6 +273,10 @@ def render_output(env: jinja2.Environment, site: Site, plan: Plan, output: Outpu
         return render_feed(site, output.item, output.format)
     if output.kind == "redirects":
         return redirects_file(site, output.item).encode("utf-8")
+    if output.kind == "headers":
+        return render_headers(output.entries)
+    if output.kind == "nojekyll":
+        return b""
     context = {
         **(shared if shared is not None else shared_context(site, plan)),
         "output": output,

@@ -20,6 +20,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # Foundations that know no step: problems, text helpers, the one atomic write, how a step
     # declares its memo, digests, the process pool, the version.
     ("errors", "text", "files", "memo", "fingerprint", "pool", "version"),
+    # What a file is to a web server (its Content-Type and caching): the build's `_headers` and publish's uploads.
+    ("media",),
     # The on-disk cache: stores and loads memos by what their fields declare, knows no step's fields.
     ("cache",),
     # The pipeline, left to right: settings, reading, the model, the site, feeds and their
