@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from .business import Business
 from .channels import SendingSettings, SubscribersSettings, SubscribeSettings, default_consent, moved_settings, secret_message
 from .errors import Problem, SitegenError, did_you_mean
+from .hosting import PublishSettings
 from .memo import kept
 from .schema import CONFIG_FILE, Strict, problems_from_validation, toml_fix
 
@@ -180,7 +181,9 @@ class Settings(Strict):
     sending: SendingSettings = Field(default_factory=SendingSettings)
     """Sending the newsletter yourself: sender, mail server, signing, pace."""
     websub_hub: str = ""
-    """A WebSub hub URL: feeds declare it, and `sitegen ping` tells it which feeds changed."""
+    """A WebSub hub URL: feeds declare it, and `sitegen ping` (and `sitegen publish`) tell it which feeds changed."""
+    publish: PublishSettings = Field(default_factory=PublishSettings)
+    """Where `sitegen publish` puts the site."""
     now: dt.datetime | None = None
     """Build as if it were this time (previews of a future date, reproducible builds); `--now` overrides it."""
 

@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # The pipeline, left to right: settings, reading, the model, the site, feeds and their
     # formats, page heads, the plan, the link check, theme and view, rendering, writing.
     ("schema",),
-    ("business", "channels"),
+    ("business", "channels", "hosting"),
     ("config", "hours"),
     ("frontmatter", "highlight", "lists", "markdown", "meta", "foreign", "content"),
     ("model", "campaign", "follow"),

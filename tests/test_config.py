@@ -356,7 +356,7 @@ def test_secrets_belong_in_the_environment(tmp_path):
     key = "SITEGEN_DKIM_KEY (the DKIM private key that signs each message, as PEM text)"
     assert problems_for(tmp_path, text) == [
         "sitegen.toml: mail: unknown key 'mail' (expected one of: authors, base_url, business, description, feeds, image, language, "
-        "navigation, now, pagination, permalinks, podcast, sending, social, subscribe, subscribers, tagline, theme, timezone, title, websub_hub)",
+        "navigation, now, pagination, permalinks, podcast, publish, sending, social, subscribe, subscribers, tagline, theme, timezone, title, websub_hub)",
         f"sitegen.toml: mail.password: {environment}{password}",
         f"sitegen.toml: sending.dkim_key: {environment}{key}",
         f"sitegen.toml: sending.smtp_password: {environment}{password}",
