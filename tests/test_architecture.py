@@ -42,6 +42,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # ping keeps the list of feeds to announce, which build() adds to; its HTTP call is the CLI's.
     ("write", "ping"),
     ("build", "scaffold", "importers"),
+    # Putting the built site online: destinations, manifests, the sync (beside the pipeline, after it).
+    ("publish",),
     # The email channel beside the pipeline: sending mail, then the subscriber service, which reads
     # the site as a build does (its topics, theme and static files) and renders with its theme.
     ("mail",),

@@ -17,6 +17,7 @@ from .importing import import_command
 from .newsletter import newsletter_group
 from .offers import next_change_command, offers_command
 from .ping import ping_command
+from .publish import publish_command
 from .serve import serve_command
 from .subscribers import subscribers_group
 
@@ -27,7 +28,7 @@ def cli() -> None:
     """Turn a folder of Markdown into a small business's website, feeds and offer pages."""
 
 
-for _command in (build_command, serve_command, next_change_command, offers_command, ping_command, init_command, new_command, newsletter_group, subscribers_group, import_command):
+for _command in (build_command, publish_command, serve_command, next_change_command, offers_command, ping_command, init_command, new_command, newsletter_group, subscribers_group, import_command):
     cli.add_command(_command)
 
 

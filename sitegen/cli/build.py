@@ -11,26 +11,44 @@ from pathlib import Path
 
 import click
 
-from ..build import Memos, build
+from ..build import BuildResult, Memos, build
 from ..cache import CACHE_DIR, DiskCache
 from ..config import read_settings
 from ..pool import default_jobs
 from .common import build_time, now_option, source_option, warn
 
 
+def build_options(command):
+    """The options of `sitegen build`, which `sitegen publish` takes too."""
+    for option in reversed((
+        source_option,
+        click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Where to write the site [default: SOURCE/output]."),
+        click.option("--drafts", is_flag=True, help="Include posts, pages and offers marked draft."),
+        click.option("--future", is_flag=True, help="Include posts dated in the future and offers that have not started."),
+        click.option("--base-url", metavar="URL", help="Override base_url from sitegen.toml (for a preview deploy)."),
+        now_option,
+        click.option("--no-cache", is_flag=True, help="Neither use nor update the build cache (.sitegen-cache/)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=default_jobs, show_default="one per core", help="Processes to parse and render with."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.command("build")
-@source_option
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Where to write the site [default: SOURCE/output].")
-@click.option("--drafts", is_flag=True, help="Include posts, pages and offers marked draft.")
-@click.option("--future", is_flag=True, help="Include posts dated in the future and offers that have not started.")
-@click.option("--base-url", metavar="URL", help="Override base_url from sitegen.toml (for a preview deploy).")
-@now_option
-@click.option("--no-cache", is_flag=True, help="Neither use nor update the build cache (.sitegen-cache/).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=default_jobs, show_default="one per core", help="Processes to parse and render with.")
+@build_options
 def build_command(
     source: Path, output: Path | None, drafts: bool, future: bool, base_url: str | None, now: dt.datetime | None, no_cache: bool, jobs: int
 ) -> None:
     """Build the site into the output folder, writing only files that changed."""
+    site = run_build(source, output, drafts, future, base_url, now, no_cache, jobs).site
+    if site.next_change:
+        click.echo(f"next change: {site.next_change.isoformat()} (rebuild then; `sitegen next-change` prints it for a scheduler)")
+
+
+def run_build(
+    source: Path, output: Path | None, drafts: bool, future: bool, base_url: str | None, now: dt.datetime | None, no_cache: bool, jobs: int
+) -> BuildResult:
+    """Build as `sitegen build` does, printing its warnings and summary; the build's result."""
     started = time.perf_counter()
     cache, memos = None, Memos()
     if not no_cache:
@@ -54,11 +72,9 @@ def build_command(
     for problem in result.warnings:
         warn(str(problem))
     click.echo(summary(result, time.perf_counter() - started))
-    site = result.site
-    if left_out := left_out_line(site):
+    if left_out := left_out_line(result.site):
         click.echo(left_out)
-    if site.next_change:
-        click.echo(f"next change: {site.next_change.isoformat()} (rebuild then; `sitegen next-change` prints it for a scheduler)")
+    return result
 
 
 def summary(result, seconds: float) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import shlex
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -63,6 +66,18 @@ now_option = click.option(
     callback=_parse_now,
     help="Build as if it were this time (ISO 8601; without a zone, the site's). Overrides `now` in sitegen.toml.",
 )
+
+
+def invocation(*, absolute: bool = False) -> str:
+    """How to run this sitegen again from any folder: `sitegen` when that is the one on PATH (unless
+    absolute: a scheduler's PATH is not the owner's), else its full path."""
+    script = Path(sys.argv[0])
+    if script.name == "__main__.py":  # python -m sitegen
+        return f"{shlex.quote(sys.executable)} -m sitegen"
+    found = shutil.which("sitegen")
+    if not absolute and found and script.exists() and Path(found).resolve() == script.resolve():
+        return "sitegen"
+    return shlex.quote(str(script.resolve()))
 
 
 def build_time(config: Settings, now: dt.datetime | None) -> dt.datetime:

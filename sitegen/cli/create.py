@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
-import shutil
-import sys
 from pathlib import Path
 
 import click
@@ -13,7 +11,7 @@ import click
 from ..config import load_config
 from ..meta import slugify
 from ..scaffold import new_item, write_scaffold
-from .common import source_option
+from .common import invocation, source_option
 
 
 @click.command("init")
@@ -27,24 +25,13 @@ def init_command(directory: Path, title: str) -> None:
     written = write_scaffold(directory, title=title, today=dt.datetime.now(dt.timezone.utc).date())
     for path in written:
         click.echo(f"created {path}")
-    go, command = f"cd {shlex.quote(str(directory))} &&", _invocation()
+    go, command = f"cd {shlex.quote(str(directory))} &&", invocation()
     click.echo(
         f"\nNext, see your site while you write it (then open http://127.0.0.1:8000/):\n"
         f"  {go} {command} serve\n"
         f"and when you are ready to publish, write it to {directory / 'output'}:\n"
         f"  {go} {command} build"
     )
-
-
-def _invocation() -> str:
-    """How to run this sitegen again from any folder: `sitegen` when that is the one on PATH, else its full path."""
-    script = Path(sys.argv[0])
-    if script.name == "__main__.py":  # python -m sitegen
-        return f"{shlex.quote(sys.executable)} -m sitegen"
-    found = shutil.which("sitegen")
-    if found and script.exists() and Path(found).resolve() == script.resolve():
-        return "sitegen"
-    return shlex.quote(str(script.resolve()))
 
 
 @click.command("new")

@@ -26,15 +26,27 @@ def ping_command(source: Path, everything: bool, base_url: str | None) -> None:
     if everything:
         site, plan = load_site(source, BuildOptions(now=build_time(config, None)), base_url=base_url)
         urls = sorted(site.absolute(o.url) for o in plan.outputs if o.kind == "feed")
+        if not urls:
+            click.echo("no feed changed since the last ping; nothing to announce")
+            return
+        announced, problems = ping_hub(config.websub_hub, urls)
     else:
-        urls = read_pending(source)
-    if not urls:
-        click.echo("no feed changed since the last ping; nothing to announce")
-        return
-    announced, problems = ping_hub(config.websub_hub, urls)
-    write_pending(source, sorted(set(urls) - set(announced)) if not everything else read_pending(source))
+        announced, problems = announce_pending(source, config.websub_hub)
+        if not announced and not problems:
+            click.echo("no feed changed since the last ping; nothing to announce")
+            return
     for url in announced:
         click.echo(f"announced {url}")
     if problems:
         raise SitegenError(problems, nothing_written=False)
     click.echo(f"told {config.websub_hub} about {len(announced)} feed{'s' if len(announced) != 1 else ''}")
+
+
+def announce_pending(source: Path, hub: str) -> tuple[list[str], list[Problem]]:
+    """Tell the hub about the feeds waiting to be announced; those it was not told of stay waiting."""
+    urls = read_pending(source)
+    if not urls:
+        return [], []
+    announced, problems = ping_hub(hub, urls)
+    write_pending(source, sorted(set(urls) - set(announced)))
+    return announced, problems

@@ -1,0 +1,214 @@
+"""`sitegen publish` through the real command line, to real destinations: a folder, a real OpenSSH
+server and moto's S3 protocol emulator (tests/destinations.py). After each publish the destination
+holds exactly the built site; only what changed is sent; the owner's own files survive; a publish
+killed halfway leaves the old site whole and the next one finishes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import DEMO_NOW, REPO
+from .destinations import MANIFEST, Place, make_place, s3_server, sshd  # noqa: F401 - fixtures
+from .test_ping import Hub
+
+pytestmark = pytest.mark.slow  # the real command line, several times per test, against real servers
+
+KINDS = ("folder", "sftp", "s3")
+SLOW_PUBLISH = """
+import sys, time
+import sitegen.cli.publish as command
+opened = command.open_store
+
+def slow_store(*args, **kwargs):
+    # One file at a time, slowly: the test kills this process halfway through the uploads.
+    store = opened(*args, **kwargs)
+    upload = store.upload
+    def one_by_one(files, done):
+        for file in files:
+            upload([file], done)
+            time.sleep(0.05)
+    store.upload = one_by_one
+    return store
+
+command.open_store = slow_store
+from sitegen.cli import main
+sys.argv = ["sitegen", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.fixture
+def hub():
+    server = Hub()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def demo(tmp_path, hub) -> Path:
+    """A copy of the demo site whose WebSub hub is a local one."""
+    root = tmp_path / "site"
+    shutil.copytree(REPO / "content", root / "content")
+    settings = (REPO / "sitegen.toml").read_text(encoding="utf-8")
+    (root / "sitegen.toml").write_text(re.sub(r'(?m)^websub_hub = .*$', f'websub_hub = "{hub.url}"', settings), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    return folder
+
+
+def run(site: Path, place: Place, home: Path, *args: str, script: str | None = None, env: dict | None = None, wait: bool = True):
+    """`sitegen publish` of site to place, with HOME=home and only the place's keys in the environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SITEGEN_", "SSH_"))}
+    environment = {**clean, "HOME": str(home), **place.env, **(env or {})}
+    command = [sys.executable, *(["-c", script] if script else ["-m", "sitegen"]), "publish", "--source", str(site), "--to", place.address, "--now", DEMO_NOW.isoformat(), *args]
+    if not wait:
+        return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=180)
+
+
+def ok(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def site_files(output: Path) -> dict[str, bytes]:
+    """What a publish puts online: every file of output/ but dotfiles."""
+    files = {p.relative_to(output).as_posix(): p for p in sorted(output.rglob("*")) if p.is_file()}
+    return {relative: p.read_bytes() for relative, p in files.items() if not any(part.startswith(".") for part in relative.split("/"))}
+
+
+def manifest_of(files: dict[str, bytes]) -> dict[str, list]:
+    return json.loads(files[MANIFEST])["files"]
+
+
+def stamps(place: Place) -> dict[str, tuple[int, int]]:
+    """(inode, mtime_ns) of each file at a folder or SFTP destination: a file sent again gets new ones."""
+    return {p.relative_to(place.folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in place.folder.rglob("*") if p.is_file()}
+
+
+def counts(stdout: str) -> tuple[int, int, int]:
+    match = re.search(r"published to \S+: ([\d,]+) files? uploaded \([^)]*\), ([\d,]+) deleted, ([\d,]+) unchanged", stdout)
+    assert match, stdout
+    return tuple(int(n.replace(",", "")) for n in match.groups())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_publish_sends_only_what_changed_and_keeps_the_owners_files(kind, demo, home, tmp_path, hub, request):
+    place = make_place(kind, tmp_path, home, request)
+    output = demo / "output"
+
+    first = ok(run(demo, place, home))
+    site = site_files(output)
+    at_destination = place.files()
+    assert {path: data for path, data in at_destination.items() if path != MANIFEST} == site, "the destination is the site, byte for byte"
+    assert {path: size for path, (size, digest) in manifest_of(at_destination).items()} == {path: len(data) for path, data in site.items()}
+    assert counts(first) == (len(site), 0, 0)
+    assert ".sitegen-manifest.json" not in at_destination and ".nojekyll" not in at_destination  # dotfiles stay home
+    announced = {request["body"]["hub.url"][0] for request in hub.requests}
+    assert "https://crumbandco.example/atom.xml" in announced and "https://crumbandco.example/tags/sourdough/rss.xml" in announced
+    assert f"told {hub.url} about {len(announced)} changed feeds" in first
+
+    before_stamps = stamps(place) if place.folder else None
+    again = ok(run(demo, place, home))
+    assert counts(again) == (0, 0, len(site))
+    assert place.files() == at_destination
+    if place.folder:
+        assert stamps(place) == before_stamps
+
+    place.put_by_hand("google5f3a.html", b"google-site-verification: google5f3a.html\n")
+    place.put_by_hand("downloads/menu.pdf", b"%PDF-1.4 the owner's menu\n")
+    posts = demo / "content" / "posts"
+    edited, deleted = posts / "2026-10-17-a-night-at-the-bakery.md", posts / "2026-01-31-coffee-from-down-the-road.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more thing: the ovens stay warm till dawn.\n", encoding="utf-8")
+    deleted.unlink()
+    before = site
+    dry = ok(run(demo, place, home, "--dry-run"))
+    after = site_files(output)
+    changed = {path for path, data in after.items() if before.get(path) != data}
+    removed = set(before) - set(after)
+    assert "posts/coffee-from-down-the-road/index.html" in removed and "posts/a-night-at-the-bakery/index.html" in changed
+    assert set(re.findall(r"^would upload (\S+) \((?:new|changed)\)$", dry, re.M)) == changed
+    assert set(re.findall(r"^would delete (\S+)$", dry, re.M)) == removed
+    assert "google5f3a.html" not in dry
+    assert {p: d for p, d in place.files().items() if p not in ("google5f3a.html", "downloads/menu.pdf")} == at_destination, "a dry run changes nothing"
+
+    published = ok(run(demo, place, home))
+    assert counts(published) == (len(changed), len(removed), len(after) - len(changed))
+    now_there = place.files()
+    assert now_there.pop("google5f3a.html") == b"google-site-verification: google5f3a.html\n"
+    assert now_there.pop("downloads/menu.pdf") == b"%PDF-1.4 the owner's menu\n"
+    assert set(manifest_of(now_there)) == set(after), "the manifest lists sitegen's files, not the owner's"
+    assert {path: data for path, data in now_there.items() if path != MANIFEST} == after
+    if place.folder:
+        assert not (place.folder / "posts" / "coffee-from-down-the-road").exists(), "the deleted post's folder goes with its page"
+        untouched = {path: stamp for path, stamp in stamps(place).items() if path in after and path not in changed}
+        assert untouched == {path: before_stamps[path] for path in untouched}, "only the changed files were sent"
+    if kind == "s3":
+        assert place.headers("atom.xml") == ("application/atom+xml; charset=utf-8", "public, max-age=60")
+        assert place.headers("rss.xml")[0] == "application/rss+xml; charset=utf-8"
+        assert place.headers("podcast.xml")[0] == "application/rss+xml; charset=utf-8"
+        assert place.headers("feed.json")[0] == "application/feed+json; charset=utf-8"
+        assert place.headers("feeds.opml")[0] == "text/x-opml; charset=utf-8"
+        assert place.headers("index.html") == ("text/html; charset=utf-8", "public, max-age=300")
+        assert place.headers("static/favicon.svg") == ("image/svg+xml", "public, max-age=86400")
+        audio = next(path for path in after if path.endswith(".mp3"))
+        assert place.headers(audio)[0] == "audio/mpeg"
+        assert place.headers("sitemap.xml")[0] == "application/xml; charset=utf-8"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_publish_killed_halfway_leaves_the_old_site_whole_and_the_next_one_finishes(kind, demo, home, tmp_path, request):
+    place = make_place(kind, tmp_path, home, request)
+    ok(run(demo, place, home))
+    old = site_files(demo / "output")
+    settings = demo / "sitegen.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('title = "Crumb & Co."', 'title = "Crumb and Co."'), encoding="utf-8")
+
+    process = run(demo, place, home, script=SLOW_PUBLISH, wait=False)
+    new: dict[str, bytes] = {}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if not new and (demo / "output" / "index.html").is_file() and b"Crumb and Co." in (demo / "output" / "index.html").read_bytes():
+            time.sleep(0.5)  # the build has written its files; the slow uploads take seconds
+            new = site_files(demo / "output")
+        if new:
+            there = place.files()
+            sent = [path for path in old if path.endswith(".html") and there.get(path) == new[path] != old[path]]
+            if len(sent) >= 5:
+                break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    assert process.returncode == -signal.SIGKILL, f"the publish ended before it was killed:\n{process.stdout.read()}\n{process.stderr.read()}"
+
+    there = place.files()
+    missing = sorted(path for path in old if path not in there)
+    assert missing == [], "every page of the old site is still there"
+    torn = sorted(path for path in old if there[path] not in (old[path], new.get(path)))
+    assert torn == [], "each file is the old one or the new one, whole"
+    html = [path for path in old if path.endswith(".html")]
+    assert any(there[path] == old[path] != new[path] for path in html), "killed halfway: some pages still the old ones"
+    assert None in {digest for _, digest in manifest_of(there).values()}, "the uploads under way are claimed, not yet vouched for"
+
+    finished = ok(run(demo, place, home))
+    assert counts(finished)[0] > 0
+    now_there = place.files()
+    assert {path: data for path, data in now_there.items() if path != MANIFEST} == site_files(demo / "output")
+    assert None not in {digest for _, digest in manifest_of(now_there).values()}
+    if place.folder:
+        assert not [p for p in place.folder.rglob(".*") if p.name != MANIFEST], "no half-written file is left behind"
