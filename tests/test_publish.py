@@ -212,3 +212,113 @@ def test_a_publish_killed_halfway_leaves_the_old_site_whole_and_the_next_one_fin
     assert None not in {digest for _, digest in manifest_of(now_there).values()}
     if place.folder:
         assert not [p for p in place.folder.rglob(".*") if p.name != MANIFEST], "no half-written file is left behind"
+
+
+# --- bad input: one clear message, exit 1, the destination as it was -----------------------------
+
+
+def small_site(tmp_path: Path) -> Path:
+    from .conftest import BASE_CONFIG, post, write_files
+
+    return write_files(tmp_path / "small", {"sitegen.toml": BASE_CONFIG, "content/posts/2026-03-01-a.md": post("A")})
+
+
+def one_error(result: subprocess.CompletedProcess) -> str:
+    """The one error a failed publish printed, after checking it exited 1 and said nothing else was wrong."""
+    assert result.returncode == 1, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and re.search(r"^1 error[.;]", result.stderr, re.M), result.stderr
+    assert "Traceback" not in result.stderr
+    return errors[0].removeprefix("error: ")
+
+
+def ssh_fingerprint(public_key_line: str) -> str:
+    import base64
+    import hashlib
+
+    return "SHA256:" + base64.b64encode(hashlib.sha256(base64.b64decode(public_key_line.split()[2])).digest()).decode().rstrip("=")
+
+
+def test_an_unknown_or_changed_host_key_is_refused_with_the_command_that_accepts_it(sshd, tmp_path, home):
+    site = small_site(tmp_path)
+    www = tmp_path / "www"
+    place = Place(f"sftp://{sshd.user}@127.0.0.1:{sshd.port}{www}", {"SITEGEN_SSH_KEY": str(sshd.user_key)}, folder=www)
+    message = one_error(run(site, place, home))
+    assert message == (
+        f"{place.address}: the server's host key is not in your known_hosts, so sitegen cannot tell that it is really 127.0.0.1; "
+        f"nothing was changed (its ssh-ed25519 key has the fingerprint {ssh_fingerprint(sshd.host_key_line)}: if your host's control panel "
+        f"or support shows the same, accept it by connecting once with `ssh -p {sshd.port} {sshd.user}@127.0.0.1` and answering yes, then publish again)"
+    )
+    assert not www.exists()
+    other = subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "other")], check=True)
+    assert other.returncode == 0
+    key_type, key = (tmp_path / "other.pub").read_text().split()[:2]
+    (home / ".ssh").mkdir(mode=0o700)
+    (home / ".ssh" / "known_hosts").write_text(f"[127.0.0.1]:{sshd.port} {key_type} {key}\n")
+    message = one_error(run(site, place, home))
+    assert f"the server's host key ({ssh_fingerprint(sshd.host_key_line)}) is not the one your known_hosts has for 127.0.0.1" in message
+    assert f"remove the old one with `ssh-keygen -R '[127.0.0.1]:{sshd.port}'`" in message
+    assert not www.exists()
+
+
+def test_a_wrong_password_or_an_unreachable_server_is_one_clear_error(sshd, tmp_path, home):
+    from .destinations import free_port, known_hosts
+
+    site = small_site(tmp_path)
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "index.html").write_bytes(b"the old site")
+    known_hosts(home, sshd.host_key_line)
+    place = Place(f"sftp://{sshd.user}@127.0.0.1:{sshd.port}{www}", {"SITEGEN_SSH_PASSWORD": "not-the-password"}, folder=www)
+    message = one_error(run(site, place, home))
+    assert message == (
+        f"{place.address}: the server refused the login of '{sshd.user}' (tried the password in SITEGEN_SSH_PASSWORD); nothing was changed "
+        "(check the user name; put the key your host accepts in your SSH agent or in SITEGEN_SSH_KEY (a path, or the key itself), "
+        "or the password in SITEGEN_SSH_PASSWORD)"
+    )
+    closed = free_port()
+    place = Place(f"sftp://{sshd.user}@127.0.0.1:{closed}{www}", {"SITEGEN_SSH_KEY": str(sshd.user_key)}, folder=www)
+    message = one_error(run(site, place, home))
+    assert message == (
+        f"{place.address}: could not reach 127.0.0.1 on port {closed} (Connection refused); nothing was changed "
+        "(check the host and port, and that you are online)"
+    )
+    assert place.files() == {"index.html": b"the old site"}
+
+
+def test_a_missing_bucket_is_one_clear_error(s3_server, tmp_path, home):
+    client, env = s3_server
+    message = one_error(run(small_site(tmp_path), Place("s3://no-such-bucket/www", dict(env)), home))
+    assert message == (
+        f"s3://no-such-bucket/www/: there is no bucket 'no-such-bucket' at {env['AWS_ENDPOINT_URL']} (check the bucket's name, "
+        "and AWS_ENDPOINT_URL and AWS_REGION; make the bucket in your store's console first)"
+    )
+    assert "no-such-bucket" not in {bucket["Name"] for bucket in client.list_buckets()["Buckets"]}
+
+
+def test_a_destination_in_the_site_or_none_at_all_is_refused(tmp_path, home):
+    site = small_site(tmp_path)
+    message = one_error(run(site, Place(f"file://{site / 'public'}"), home))
+    assert message == f"file://{site / 'public'}: is inside the site folder ({site}) (publish to a folder outside the site, such as the one your web server serves)"
+    assert not (site / "public").exists()
+    result = subprocess.run([sys.executable, "-m", "sitegen", "publish", "--source", str(site)], capture_output=True, text=True, env={**os.environ, "HOME": str(home)})
+    assert one_error(result) == (
+        "sitegen.toml: publish.to: not set, and no --to given: sitegen does not know where to publish "
+        '(set [publish] to = "sftp://user@host/path" (or s3://bucket/prefix, file:///path), or give --to)'
+    )
+
+
+def test_files_sitegen_did_not_put_there_are_never_replaced_unless_taken_over(tmp_path, home):
+    site = small_site(tmp_path)
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "index.html").write_bytes(b"an old site, uploaded by hand")
+    (www / "notes.txt").write_bytes(b"the owner's")
+    place = Place(f"file://{www}", folder=www)
+    message = one_error(run(site, place, home))
+    assert message.startswith(f"{place.address}: 1 file there that sitegen did not put there would be replaced: index.html; nothing was changed")
+    assert place.files() == {"index.html": b"an old site, uploaded by hand", "notes.txt": b"the owner's"}
+    ok(run(site, place, home, "--take-over"))
+    there = place.files()
+    assert there.pop("notes.txt") == b"the owner's"
+    assert {path: data for path, data in there.items() if path != MANIFEST} == site_files(site / "output")

@@ -105,7 +105,8 @@ def connect_sftp(destination: Destination, environment: dict[str, str], known_ho
         raise fail(f"could not find the server '{host}'", "check the host name in the address") from None
     except (OSError, paramiko.SSHException, EOFError) as error:
         client.close()
-        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        causes = list(getattr(error, "errors", {}).values())  # paramiko's NoValidConnectionsError: one per address tried
+        reason = getattr(causes[0] if causes else error, "strerror", None) or str(error) or type(error).__name__
         raise fail(f"could not reach {host} on port {port} ({reason})", "check the host and port, and that you are online") from None
     try:
         sftp = client.open_sftp()
