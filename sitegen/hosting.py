@@ -35,13 +35,16 @@ class Destination:
     """A place to publish to, parsed from its address."""
 
     scheme: typing.Literal["sftp", "s3", "file"]
+    """How it is reached: SFTP, the S3 API, or as a folder of this computer."""
     path: str
     """sftp: the folder on the server (relative to the login folder when the address says /~/);
     s3: the key prefix, '' or ending in '/'; file: the absolute folder."""
     host: str = ""
     """sftp: the server; s3: the bucket."""
     user: str = ""
+    """sftp: the user name to log in as."""
     port: int = 22
+    """sftp: the server's SSH port."""
 
     def __str__(self) -> str:
         if self.scheme == "sftp":

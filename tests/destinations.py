@@ -83,16 +83,24 @@ class SSHServer:
 @pytest.fixture(scope="session")
 def sshd(tmp_path_factory) -> SSHServer:
     """A real OpenSSH server on a free port of 127.0.0.1, for this test session only."""
-    binary = require_tool("/usr/sbin/sshd" if os.path.isfile("/usr/sbin/sshd") else None, "OpenSSH's server", "apt-get install openssh-server")
-    keygen = require_tool(shutil.which("ssh-keygen"), "ssh-keygen", "apt-get install openssh-client")
-    folder = tmp_path_factory.mktemp("sshd")
+    require_tool("/usr/sbin/sshd" if os.path.isfile("/usr/sbin/sshd") else None, "OpenSSH's server", "apt-get install openssh-server")
+    require_tool(shutil.which("ssh-keygen"), "ssh-keygen", "apt-get install openssh-client")
+    server = start_sshd(tmp_path_factory.mktemp("sshd"))
+    yield server
+    server.process.terminate()
+    server.process.wait(10)
+
+
+def start_sshd(folder: Path, binary: str = "/usr/sbin/sshd") -> SSHServer:
+    """Start OpenSSH's server on a free port of 127.0.0.1 with throwaway keys and its own sshd_config in
+    folder, letting in the user running this with the user key (or any password the system knows)."""
     for name in ("host", "user"):
-        subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-C", f"sitegen-test-{name}", "-f", str(folder / name)], check=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"sitegen-test-{name}", "-f", str(folder / name)], check=True)
     shutil.copyfile(folder / "user.pub", folder / "authorized_keys")
     try:
         os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation folder; Debian makes it when the service starts
     except PermissionError:
-        pass  # not root: sshd then says what it lacks, and the fixture shows it
+        pass  # not root: sshd then says what it lacks, and the error below shows it
     port = free_port()
     (folder / "sshd_config").write_text(
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {folder / 'host'}\nPidFile {folder / 'sshd.pid'}\n"
@@ -115,9 +123,7 @@ def sshd(tmp_path_factory) -> SSHServer:
             raise AssertionError(f"sshd did not start: {process.stderr.read().decode(errors='replace')}")
         time.sleep(0.05)
     key_type, key = (folder / "host.pub").read_text().split()[:2]
-    yield SSHServer(port, getpass.getuser(), f"[127.0.0.1]:{port} {key_type} {key}", folder / "user", process)
-    process.terminate()
-    process.wait(10)
+    return SSHServer(port, getpass.getuser(), f"[127.0.0.1]:{port} {key_type} {key}", folder / "user", process)
 
 
 @pytest.fixture(scope="session")

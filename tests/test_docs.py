@@ -22,7 +22,7 @@ from sitegen.theme import load_theme
 
 from .conftest import DEMO_NOW, REPO
 
-DOCUMENTED = ("sitegen/model.py", "sitegen/config.py", "sitegen/business.py", "sitegen/channels.py")
+DOCUMENTED = ("sitegen/model.py", "sitegen/config.py", "sitegen/business.py", "sitegen/channels.py", "sitegen/hosting.py")
 """Modules whose every class field carries a docstring (STYLE.md: a docstring on every settings and model field)."""
 
 
@@ -156,3 +156,35 @@ def test_every_variable_a_template_gets_is_in_the_theme_readme(tmp_path, monkeyp
 def section_of(heading: str) -> str:
     """The text under a '## ' heading of the theme README, up to the next heading."""
     return theme_readme().split(f"{heading}\n", 1)[1].split("\n#", 1)[0]
+
+
+def readme_blocks(heading: str, language: str) -> list[str]:
+    """The fenced code blocks of one language under a README heading (up to the next heading of its level or higher)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index(heading)
+    level = heading.split(" ")[0]
+    end = min((i for i in (readme.find("\n" + "#" * n + " ", start + 1) for n in range(2, len(level) + 1)) if i != -1), default=len(readme))
+    return re.findall(rf"```{language}\n(.*?)```", readme[start:end], re.S)
+
+
+def test_the_git_host_recipes_build_into_output_and_keep_the_cache():
+    """The README's recipes for hosts that build from git: they run `sitegen build`, publish output/
+    (where the build writes _headers and .nojekyll, tests/test_media.py), and CI keeps .sitegen-cache."""
+    import tomllib
+
+    import yaml
+
+    heading = "### Hosts that publish from git"
+    (netlify,) = readme_blocks(heading, "toml")
+    build = tomllib.loads(netlify)["build"]
+    assert build["publish"] == "output" and build["command"].endswith("&& sitegen build")
+    (workflow,) = readme_blocks(heading, "yaml")
+    steps = yaml.safe_load(workflow)["jobs"]["publish"]["steps"]
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".sitegen-cache" and cache["with"]["restore-keys"]
+    runs = [step["run"] for step in steps if "run" in step]
+    build_step = next(number for number, step in enumerate(steps) if step.get("run") == "sitegen build")
+    assert steps.index(cache) < build_step, "the cache is restored before the build"
+    artifact = next(step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert artifact["with"]["path"] == "output"
+    assert all("pip install sitegen" not in run for run in runs), "sitegen is not on PyPI under that name (README: Installing)"

@@ -122,6 +122,8 @@ def test_publish_sends_only_what_changed_and_keeps_the_owners_files(kind, demo, 
     announced = {request["body"]["hub.url"][0] for request in hub.requests}
     assert "https://crumbandco.example/atom.xml" in announced and "https://crumbandco.example/tags/sourdough/rss.xml" in announced
     assert f"told {hub.url} about {len(announced)} changed feeds" in first
+    assert "next change: 2026-12-20T09:00:00-05:00 (a scheduled post or offer); publish again then, for example with:" in first
+    assert f"systemd-run --user --on-calendar='2026-12-20 14:00:00 UTC' {sys.executable} -m sitegen publish --source {demo.resolve()} --to {place.address}" in first
 
     before_stamps = stamps(place) if place.folder else None
     again = ok(run(demo, place, home))
