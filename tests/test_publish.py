@@ -317,6 +317,9 @@ def test_files_sitegen_did_not_put_there_are_never_replaced_unless_taken_over(tm
     (www / "index.html").write_bytes(b"an old site, uploaded by hand")
     (www / "notes.txt").write_bytes(b"the owner's")
     place = Place(f"file://{www}", folder=www)
+    dry = run(site, place, home, "--dry-run")
+    assert "would upload index.html (new)" in ok(dry)
+    assert "warning: " + f"{place.address}: 1 file there that sitegen did not put there would be replaced: index.html" in dry.stderr
     message = one_error(run(site, place, home))
     assert message.startswith(f"{place.address}: 1 file there that sitegen did not put there would be replaced: index.html; nothing was changed")
     assert place.files() == {"index.html": b"an old site, uploaded by hand", "notes.txt": b"the owner's"}
@@ -324,3 +327,26 @@ def test_files_sitegen_did_not_put_there_are_never_replaced_unless_taken_over(tm
     there = place.files()
     assert there.pop("notes.txt") == b"the owner's"
     assert {path: data for path, data in there.items() if path != MANIFEST} == site_files(site / "output")
+
+
+def test_the_key_may_come_from_the_ssh_agent_or_as_text(sshd, tmp_path, home):
+    from .destinations import known_hosts
+
+    site = small_site(tmp_path)
+    known_hosts(home, sshd.host_key_line)
+    socket_path = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket_path)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not socket_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        subprocess.run(["ssh-add", "-q", str(sshd.user_key)], env={**os.environ, "SSH_AUTH_SOCK": str(socket_path)}, check=True, capture_output=True)
+        www = tmp_path / "by-agent"
+        ok(run(site, Place(f"sftp://{sshd.user}@127.0.0.1:{sshd.port}{www}", {"SSH_AUTH_SOCK": str(socket_path)}, folder=www), home))
+        assert (www / "index.html").read_bytes() == (site / "output" / "index.html").read_bytes()
+    finally:
+        agent.terminate()
+        agent.wait(10)
+    www = tmp_path / "by-text"
+    ok(run(site, Place(f"sftp://{sshd.user}@127.0.0.1:{sshd.port}{www}", {"SITEGEN_SSH_KEY": sshd.user_key.read_text()}, folder=www), home))
+    assert (www / "index.html").read_bytes() == (site / "output" / "index.html").read_bytes()

@@ -63,6 +63,10 @@ def publish_command(
         plan = plan_sync(local, published, last)
         if dry_run:
             _list(plan, published, destination)
+            try:
+                check_takeover(store, plan, take_over)
+            except SitegenError as error:
+                warn(f"{error.problems[0]}; a publish would stop here")
             return
         check_takeover(store, plan, take_over)
         progress = _Progress(len(plan.uploads) + len(plan.deletes))
