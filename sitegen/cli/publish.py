@@ -3,6 +3,7 @@ the WebSub hub, and say when the site next changes by itself."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shlex
@@ -20,7 +21,7 @@ from ..hosting import PUBLISH_SECRETS, Destination, parse_destination
 from ..media import media_of
 from ..publish import Access, open_store
 from ..publish.manifest import PublishMemos, scan_site
-from ..publish.sync import SyncPlan, check_takeover, plan_sync, read_published, run_sync
+from ..publish.sync import SyncPlan, check_takeover, name_the_rest, plan_sync, read_published, run_sync
 from .build import build_options, run_build
 from .common import invocation, warn
 from .ping import announce_pending
@@ -55,12 +56,15 @@ def publish_command(
     local, memo = scan_site(output_dir, memos.publish)
     if cache is not None:
         cache.save(PublishMemos(memo))
+    # The names of files the last publish sent (the manifest keeps digests): what it left there, and
+    # what the output folder held when last scanned.
+    names = {*memo.sent.get(str(destination), ()), *memos.publish.digests.get(str(output_dir.resolve()), ())}
     formats = {o.path: o.format for o in result.plan.outputs if o.kind == "feed"}
     last = {*formats, "sitemap.xml", "feeds.opml"}
     store = open_store(destination, _access())
     try:
         published = read_published(store)
-        plan = plan_sync(local, published, last)
+        plan = name_the_rest(store, plan_sync(local, published, last, names))
         if dry_run:
             _list(plan, published, destination)
             try:
@@ -76,6 +80,8 @@ def publish_command(
             progress.close()
     finally:
         store.close()
+    if cache is not None:
+        cache.save(PublishMemos(dataclasses.replace(memo, sent={**memo.sent, str(destination): tuple(local)})))
     for action, paths in (("uploaded", report.uploaded), ("deleted", report.deleted)):
         if len(paths) <= LISTED:
             for path in paths:

@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from ..errors import Problem, SitegenError
 from ..files import write_atomically
+from .manifest import path_digest, published
 from .sync import Upload
 
 
@@ -41,6 +42,17 @@ class Folder:
 
     def existing(self, paths: Sequence[str]) -> set[str]:
         return {path for path in paths if os.path.lexists(self._target(path))}
+
+    def find(self, digests: set[str]) -> dict[str, str]:
+        found = {}
+        for parent, folders, names in os.walk(self.root):
+            folders[:] = [name for name in folders if published(name)]
+            relative = os.path.relpath(parent, self.root).replace(os.sep, "/")
+            for name in names:
+                path = name if relative == "." else f"{relative}/{name}"
+                if (digest := path_digest(path)) in digests:
+                    found[digest] = path
+        return found
 
     def upload(self, files: Sequence[Upload], done: Callable[[Upload], None]) -> None:
         for upload in files:

@@ -1,9 +1,14 @@
 """What is in the site and what is at the destination: each file's size and content hash.
 
 The destination keeps a manifest (MANIFEST, a JSON file beside the site it lists) of every file
-`sitegen publish` put there; nothing else there is ever replaced or removed. The local side is the
-output folder, hashed file by file; the publish memo remembers each file's hash by its size, time and
-inode, so a publish after a one-post edit reads only the files that build rewrote.
+`sitegen publish` put there; nothing else there is ever replaced or removed. Hosts serve it with the
+site, so, like the build's own manifest (write.manifest_digest), it names each file by a digest of its
+path, not the path: it tells nobody the address of an unlisted offer. The paths of files to remove
+are known here (the site's, and those the last publish sent, in the publish memo); a digest known
+nowhere is looked for at the destination (Store.find).
+
+The local side is the output folder, hashed file by file; the publish memo remembers each file's hash
+by its size, time and inode, so a publish after a one-post edit reads only the files that build rewrote.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Problem, SitegenError
 from ..memo import kept
+from ..write import manifest_digest
 
 MANIFEST = ".sitegen-publish.json"
 """The destination's manifest, at the top of the published folder (or prefix)."""
@@ -33,14 +40,14 @@ class Entry:
 
 
 def render_manifest(files: Mapping[str, Entry]) -> bytes:
-    """The manifest's bytes: JSON, paths sorted, one file a line."""
-    lines = [f"{json.dumps(path)}: [{entry.size}, {json.dumps(entry.digest)}]" for path, entry in sorted(files.items())]
-    return ('{"generator": "sitegen publish", "format": 1, "hash": "sha256", "files": {\n' + ",\n".join(lines) + "\n}}\n").encode("utf-8")
+    """The manifest's bytes (files: path -> entry): JSON, one file a line, by the digest of its path."""
+    lines = sorted(f'"{path_digest(path)}": [{entry.size}, {json.dumps(entry.digest)}]' for path, entry in files.items())
+    return ('{"generator": "sitegen publish", "format": 1, "path": "blake2b-128", "hash": "sha256", "files": {\n' + ",\n".join(lines) + "\n}}\n").encode("utf-8")
 
 
 def parse_manifest(data: bytes | None, where: str) -> dict[str, Entry]:
-    """The files a manifest lists (none when there is no manifest yet); an unreadable one is an error:
-    without it sitegen cannot tell its files from the owner's."""
+    """The files a manifest lists, by the digest of their path (none when there is no manifest yet); an
+    unreadable one is an error: without it sitegen cannot tell its files from the owner's."""
     if data is None:
         return {}
     try:
@@ -48,9 +55,9 @@ def parse_manifest(data: bytes | None, where: str) -> dict[str, Entry]:
         if parsed.get("format") != FORMAT:
             raise ValueError(f"format {parsed.get('format')!r}, expected {FORMAT}")
         files = {
-            path: Entry(int(size), digest if isinstance(digest, str) else None)
-            for path, (size, digest) in parsed["files"].items()
-            if isinstance(path, str) and _safe(path)
+            key: Entry(int(size), digest if isinstance(digest, str) else None)
+            for key, (size, digest) in parsed["files"].items()
+            if isinstance(key, str) and re.fullmatch("[0-9a-f]{32}", key)
         }
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as error:
         raise SitegenError(
@@ -61,10 +68,9 @@ def parse_manifest(data: bytes | None, where: str) -> dict[str, Entry]:
     return files
 
 
-def _safe(path: str) -> bool:
-    """Whether a path from a manifest stays inside the destination (a manifest is read from a server)."""
-    parts = path.split("/")
-    return bool(path) and not path.startswith("/") and "\\" not in path and all(part not in ("", ".", "..") for part in parts)
+def path_digest(path: str) -> str:
+    """How the manifest names a path: the digest the build's manifest uses too."""
+    return manifest_digest(path)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,9 @@ class PublishMemo:
 
     digests: Mapping[str, Mapping[str, tuple[int, int, int, str]]] = kept()
     """Output folder -> path -> (size, mtime_ns, inode, SHA-256) of each file hashed there."""
+    sent: Mapping[str, tuple[str, ...]] = kept()
+    """Destination address -> the paths the last publish there left in its manifest: the names of the
+    files a later publish may have to remove, which the manifest keeps only as digests."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +121,7 @@ def scan_site(folder: Path, memo: PublishMemo) -> tuple[dict[str, Entry], Publis
                     record = (status.st_size, status.st_mtime_ns, status.st_ino, hash_file(item.path))
                 seen[path] = record
                 found[path] = Entry(record[0], record[3])
-    return dict(sorted(found.items())), PublishMemo({**memo.digests, key: seen})
+    return dict(sorted(found.items())), PublishMemo({**memo.digests, key: seen}, memo.sent)
 
 
 def hash_file(path: str) -> str:

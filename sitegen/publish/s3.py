@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from ..errors import Problem, SitegenError
 from ..hosting import Destination
+from .manifest import path_digest
 from .sync import Upload
 
 PARALLEL = 8
@@ -90,15 +91,21 @@ class Bucket:
         except BotoCoreError as error:
             raise self._error(error, f"read {path}") from None
 
-    def existing(self, paths: Sequence[str]) -> set[str]:
-        wanted = set(paths)
+    def _keys(self) -> set[str]:
+        """Every path under the prefix."""
         found = set()
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=self.prefix):
                 found.update(item["Key"][len(self.prefix):] for item in page.get("Contents", ()))
         except (BotoCoreError, ClientError) as error:
             raise self._error(error, "list the bucket") from None
-        return found & wanted
+        return found
+
+    def existing(self, paths: Sequence[str]) -> set[str]:
+        return self._keys() & set(paths)
+
+    def find(self, digests: set[str]) -> dict[str, str]:
+        return {digest: path for path in self._keys() if (digest := path_digest(path)) in digests}
 
     def _put(self, upload: Upload) -> Upload:
         with open(upload.source, "rb") as body:

@@ -21,6 +21,7 @@ import paramiko
 
 from ..errors import Problem, SitegenError
 from ..hosting import Destination
+from .manifest import path_digest, published
 from .sync import Upload
 
 TIMEOUT = 15.0
@@ -204,6 +205,25 @@ class SftpFolder:
                     listed[folder] = set()
             if name in listed[folder]:
                 found.add(path)
+        return found
+
+    def find(self, digests: set[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        folders = [""]
+        while folders:
+            relative = folders.pop()
+            try:
+                entries = self.sftp.listdir_attr(posixpath.join(self.root, relative) if relative else self.root)
+            except OSError:
+                continue
+            for item in entries:
+                if not published(item.filename):
+                    continue
+                path = f"{relative}/{item.filename}" if relative else item.filename
+                if stat.S_ISDIR(item.st_mode or 0):
+                    folders.append(path)
+                elif (digest := path_digest(path)) in digests:
+                    found[digest] = path
         return found
 
     def _put(self, path: str, file: io.BufferedIOBase, size: int) -> None:

@@ -11,6 +11,7 @@ and the next publish sends whatever it may not have finished.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Protocol
 
 from ..errors import Problem, SitegenError
 from ..media import Media
-from .manifest import MANIFEST, Entry, parse_manifest, render_manifest
+from .manifest import MANIFEST, Entry, parse_manifest, path_digest, render_manifest
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class Store(Protocol):
     def existing(self, paths: Sequence[str]) -> set[str]:
         """Which of these paths hold a file."""
 
+    def find(self, digests: set[str]) -> dict[str, str]:
+        """The paths of the files there whose path digests (manifest.path_digest) are these, by digest:
+        a look through every file, for the rare publish that does not know a name (a new computer)."""
+
     def upload(self, files: Sequence[Upload], done: Callable[[Upload], None]) -> None:
         """Put each file at its path, each replaced whole, in any order; done() after each."""
 
@@ -67,10 +72,12 @@ class SyncPlan:
     """New and changed paths in the order they go up: assets, then pages, then feeds and the sitemap."""
     deletes: tuple[str, ...]
     """Paths sitegen put there before that the site no longer has."""
-    unchanged: int
+    unchanged: tuple[str, ...]
     new: frozenset[str]
     """The uploads the destination's manifest does not list (the others replace sitegen's own files)."""
     upload_bytes: int
+    unnamed: frozenset[str] = frozenset()
+    """Digests of paths the manifest lists, the site no longer has, and no name known here matches."""
 
     @property
     def uploads(self) -> tuple[str, ...]:
@@ -78,22 +85,38 @@ class SyncPlan:
         return tuple(path for group in self.groups for path in group)
 
 
-def plan_sync(local: Mapping[str, Entry], published: Mapping[str, Entry], last: Iterable[str] = ()) -> SyncPlan:
-    """Compare the site (local) with the destination's manifest (published); `last` are the paths to
-    upload after everything else (feeds and the sitemap)."""
+def plan_sync(local: Mapping[str, Entry], published: Mapping[str, Entry], last: Iterable[str] = (), names: Iterable[str] = ()) -> SyncPlan:
+    """Compare the site (local: path -> entry) with the destination's manifest (published: path digest
+    -> entry). `last` are the paths to upload after everything else (feeds and the sitemap); `names`
+    the paths of files sitegen may have put there before (what the last publish sent)."""
     last = frozenset(last)
-    changed = [path for path, entry in local.items() if published.get(path) != entry]
-
+    digests = {path: path_digest(path) for path in local}
+    changed = [path for path, entry in local.items() if published.get(digests[path]) != entry]
     groups: tuple[list[str], list[str], list[str]] = ([], [], [])
     for path in sorted(changed):
         groups[2 if path in last else 1 if path.endswith(".html") else 0].append(path)
-    deletes = tuple(sorted(set(published) - set(local)))
-    new = frozenset(path for path in changed if path not in published)
-    return SyncPlan(tuple(tuple(group) for group in groups if group), deletes, len(local) - len(changed), new, sum(local[path].size for path in changed))
+    gone = set(published) - set(digests.values())
+    named = {digest: path for path in set(names) - set(local) if (digest := path_digest(path)) in gone}
+    new = frozenset(path for path in changed if digests[path] not in published)
+    sending = set(changed)
+    unchanged = tuple(path for path in local if path not in sending)
+    return SyncPlan(
+        tuple(tuple(group) for group in groups if group), tuple(sorted(named.values())), unchanged, new,
+        sum(local[path].size for path in changed), frozenset(gone - set(named)),
+    )
+
+
+def name_the_rest(store: Store, plan: SyncPlan) -> SyncPlan:
+    """Look at the destination for the files whose names the plan does not know; those not found are
+    gone already, and leave the manifest."""
+    if not plan.unnamed:
+        return plan
+    found = store.find(set(plan.unnamed))
+    return dataclasses.replace(plan, deletes=tuple(sorted({*plan.deletes, *found.values()})), unnamed=frozenset())
 
 
 def read_published(store: Store) -> dict[str, Entry]:
-    """The files the destination's manifest lists."""
+    """The files the destination's manifest lists, by path digest."""
     return parse_manifest(store.read(MANIFEST), store.address)
 
 
@@ -135,7 +158,7 @@ def run_sync(
 ) -> SyncReport:
     """Carry out the plan (see the module's docstring for the order); progress(action, path) after each file."""
     started = time.perf_counter()
-    manifest = dict(published)
+    manifest = {path: published[path_digest(path)] for path in (*plan.unchanged, *plan.uploads, *plan.deletes) if path_digest(path) in published}
     if plan.uploads:
         for path in plan.uploads:  # claimed before they are written: see the module's docstring
             manifest[path] = Entry(local[path].size, None)
@@ -154,6 +177,8 @@ def run_sync(
             for path in plan.deletes:
                 progress("deleted", path)
         for path in plan.deletes:
-            del manifest[path]
+            manifest.pop(path, None)
         store.write(MANIFEST, render_manifest(manifest))
-    return SyncReport(plan.uploads, plan.deletes, plan.unchanged, plan.upload_bytes, time.perf_counter() - started)
+    if not plan.uploads and not plan.deletes and len(manifest) != len(published):
+        store.write(MANIFEST, render_manifest(manifest))  # files it listed that were gone already
+    return SyncReport(plan.uploads, plan.deletes, len(plan.unchanged), plan.upload_bytes, time.perf_counter() - started)
