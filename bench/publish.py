@@ -1,6 +1,7 @@
 """`sitegen publish` to a real SFTP server on localhost, after a one-post edit on a generated site.
 
     .venv/bin/python bench/publish.py --posts 10000 --repeat 3
+    .venv/bin/python bench/publish.py --posts 10000 --repeat 5 --keep    # again, without the cold publish
 
 Starts OpenSSH's server (Debian's openssh-server) on a free 127.0.0.1 port with throwaway keys,
 writes the corpus (bench/make_corpus.py) once, publishes it whole (cold build and every file sent),
@@ -51,12 +52,14 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=3, help="one-post edits to publish (default 3)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/sitegen-bench-publish"), help="where the corpus, server and destination go")
+    parser.add_argument("--keep", action="store_true", help="keep the last run's build and destination: no cold publish, only the edits")
     arguments = parser.parse_args()
     work = arguments.work
     site = work / f"corpus-{arguments.posts}"
     if not (site / "sitegen.toml").is_file():
         make_corpus(site, arguments.posts)
-    for leftover in ("www", "home", "sshd"):
+    keep = arguments.keep and (work / "www" / ".sitegen-publish.json").is_file() and (site / "output").is_dir()
+    for leftover in ("home", "sshd") if keep else ("www", "home", "sshd"):
         shutil.rmtree(work / leftover, ignore_errors=True)
     (work / "sshd").mkdir(parents=True)
     (work / "home").mkdir()
@@ -71,7 +74,7 @@ def main() -> None:
             "publish", site, [sys.executable, "-m", "sitegen", "publish", "--source", str(site), "--now", NOW, "--to", address],
             ("output", ".sitegen-cache"), lambda post: work / "www" / "posts" / post.stem[11:] / "index.html", timeout=3600,
         )
-        cold = tool.cold()
+        cold = None if keep else tool.cold()
         again = tool.again()
         edits = [tool.edited(f"publish-bench-{number}") for number in range(arguments.repeat)]
     finally:
@@ -79,7 +82,8 @@ def main() -> None:
         server.process.wait(10)
     files = sum(1 for path in (work / "www").rglob("*") if path.is_file())
     print(f"\n{arguments.posts:,} posts, {files:,} files at the destination ({address})")
-    print(f"cold build + first publish: {cold.seconds:.2f} s, sent {sent(cold)[0]:,} files")
+    if cold is not None:
+        print(f"cold build + first publish: {cold.seconds:.2f} s, sent {sent(cold)[0]:,} files")
     print(f"no-change publish: {again.seconds:.2f} s, sent {sent(again)[0]} files")
     for number, run in enumerate(edits, 1):
         uploaded, deleted = sent(run)
