@@ -59,6 +59,19 @@ class Limits:
     """At most this many confirmation emails to one address in a day."""
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """Whom one newsletter message is for: what its links and its footer need, nothing more."""
+
+    id: int
+    email: str
+    name: str
+    nonce: str
+    """For the signed preferences and unsubscribe links (tokens.Tokens.manage_token)."""
+    topics: tuple[str, ...]
+    """What they subscribed to, for the footer's "why you receive this"."""
+
+
 def stamp(moment: dt.datetime) -> str:
     """A time as stored: ISO 8601 in UTC, microseconds always written, so text order is time order."""
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
@@ -67,3 +80,4 @@ def stamp(moment: dt.datetime) -> str:
 def moment(text: str | None) -> dt.datetime | None:
     """A stored time, or None."""
     return dt.datetime.fromisoformat(text) if text else None
+

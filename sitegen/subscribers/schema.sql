@@ -71,3 +71,18 @@ CREATE TABLE outbox (
     last_error TEXT                      -- never an address
 );
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);
+
+-- migration 2: the newsletter's send ledger (ledger.py): one row per (issue, subscriber), so a rerun
+-- knows exactly who got what. 'sending' is committed before the SMTP transaction and 'sent' right
+-- after; a row a killed run left 'sending' becomes 'doubt' (it may have been delivered).
+CREATE TABLE deliveries (
+    issue TEXT NOT NULL,                 -- the issue's slug
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'skipped', 'doubt')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    last_error TEXT,                     -- the mail server's reply, never an address
+    PRIMARY KEY (issue, subscriber_id)
+) WITHOUT ROWID;
+CREATE INDEX deliveries_state ON deliveries (issue, state, subscriber_id);
