@@ -170,9 +170,16 @@ class SendingSettings(Strict):
     public key; with the private key in SITEGEN_DKIM_KEY, sitegen signs each message. Empty: sitegen does
     not sign (your mail provider may)."""
     rate: float = Field(default=10, gt=0)
-    """At most this many messages a second; your mail provider says what it allows (0.5: one every two seconds)."""
+    """At most this many messages a second; your mail provider says what it allows (0.5: one every two seconds).
+    `sitegen newsletter send --rate N` overrides it for one run (0: as fast as the server takes them)."""
+    full_text: bool = False
+    """Newsletter emails carry each post's whole text; false: its picture, summary and a "Read on" link to the site."""
+    unsubscribe_email: str = ""
+    """An address that takes unsubscribe requests by email ("unsubscribe@crumbandco.example"), offered in each
+    newsletter's List-Unsubscribe header beside the one-click link; you act on them with `sitegen subscribers
+    remove`. Empty: the one-click link only."""
 
-    @field_validator("sender", "reply_to")
+    @field_validator("sender", "reply_to", "unsubscribe_email")
     @classmethod
     def _address(cls, value: str) -> str:
         if not value:

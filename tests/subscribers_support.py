@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
 
@@ -143,6 +144,14 @@ class MailSink:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+@pytest.fixture
+def sink():
+    """A MailSink for one test (import this fixture into a test module to use it)."""
+    server = MailSink()
+    yield server
+    server.stop()
 
 
 class RunningService:
