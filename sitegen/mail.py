@@ -129,7 +129,8 @@ def dkim_sign(message: bytes, key: DkimKey) -> bytes:
     import dkim
 
     signature = dkim.sign(message, key.selector.encode("ascii"), key.domain.encode("ascii"), key.key,
-                          include_headers=[name.encode("ascii") for name in SIGNED_HEADERS], linesep=b"\r\n")
+                          include_headers=[name.encode("ascii") for name in SIGNED_HEADERS], canonicalize=(b"relaxed", b"relaxed"),
+                          linesep=b"\r\n")
     return signature + message
 
 

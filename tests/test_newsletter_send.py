@@ -219,6 +219,7 @@ def test_the_dkim_signature_verifies_and_covers_both_unsubscribe_headers(tmp_pat
     assert dkim.verify(received.raw, dnsfunc=lambda name, timeout=5: records.get(name))
     signed = [h.strip() for h in re.search(r"\bh=([^;]+);", " ".join(received.message["DKIM-Signature"].split()))[1].split(":")]
     assert {"list-unsubscribe", "list-unsubscribe-post", "from", "subject"} <= set(signed)
+    assert "c=relaxed/relaxed;" in received.message["DKIM-Signature"]  # survives relays that re-fold headers
     tampered = received.raw.replace(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: nothing")
     assert not dkim.verify(tampered, dnsfunc=lambda name, timeout=5: records.get(name))
 
