@@ -294,7 +294,7 @@ def plan_outputs(
     for redirect in redirects:
         if redirect.url:  # an alias with a query has no page of its own: _redirects has it
             url = unquote(redirect.url)  # as on disk, where a server looks for it
-            add(Output(path_of(url), url, "redirect", ("redirect.html",), item=redirect, source_path=sources[redirect.target]))
+            add(Output(path_of(url), url, "redirect", ("redirect.html",), item=redirect, source_path=sources[redirect.target.split("?", 1)[0]]))
     if redirects:
         add(Output("_redirects", "/_redirects", "redirects", item=redirects))
     # For hosts that deploy from git: `_headers` gives feeds their types (Netlify, Cloudflare Pages),

@@ -159,3 +159,36 @@ def test_with_an_own_list_the_web_version_ends_with_a_sign_up_form_for_its_topic
     assert form["action"] == "https://subscribe.bakery.test/subscribe"
     assert [i["value"] for i in form.select('input[name="topics"]')] == ["pastry", "offers"]
     assert form.select_one('input[name="source"]')["value"] == "https://bakery.test/newsletter/june/"
+
+
+def test_short_links_lead_to_the_items_of_issues_and_to_listed_offers(make_site):
+    from sitegen.redirects import short_code
+
+    root = make_site(SITE)
+    result = build(root, now=NOW)
+    by_path = {item.source_path: item for item in (*result.site.posts, *result.site.offers)}
+    carried = ["content/posts/2026-05-01-rye.md", "content/posts/2026-06-10-buns.md", "content/offers/bread-club.md"]
+    codes = {path: short_code(by_path[path]) for path in carried}
+    assert len(set(codes.values())) == 3 and all(len(code) == 6 for code in codes.values())
+    for path, code in codes.items():
+        page = soup(root / f"output/go/{code}/index.html")
+        target = f"{by_path[path].url}?utm_source=sms&utm_medium=text&utm_campaign={by_path[path].slug}"
+        assert page.find("meta", attrs={"http-equiv": "refresh"})["content"] == f"0; url={target}"
+        assert page.find("link", rel="canonical")["href"] == by_path[path].permalink
+        assert f"/go/{code}/  {target}  301" in (root / "output/_redirects").read_text()
+    # the code stays while the file keeps its name, whatever its title becomes
+    path = root / "content/posts/2026-06-10-buns.md"
+    path.write_text(path.read_text().replace("Cardamom buns", "Cardamom knots"))
+    build(root, now=NOW)
+    assert (root / f"output/go/{codes['content/posts/2026-06-10-buns.md']}/index.html").is_file()
+
+
+def test_texts_prints_a_message_of_at_most_160_characters_per_item(make_site):
+    long_title = "A very long title about our cardamom buns, twisted by hand at four in the morning, glazed, and sold out by nine on most Saturdays of the year"
+    root = make_site({**SITE, "content/posts/2026-06-10-buns.md": post(long_title, "2026-06-10 08:00", "Buns.", tags="[pastry]")})
+    result = run_cli("newsletter", "texts", "june", "--source", str(root), "--now", NOW.isoformat(), check=True)
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2 and all(len(line) <= 160 for line in lines)
+    assert lines[0].startswith("Test Bakery: A very long title") and "..." in lines[0]
+    assert lines[1].startswith("Test Bakery: Bread club - $30.00 https://bakery.test/go/")
+    assert all(line.rsplit(" ", 1)[1].startswith("https://bakery.test/go/") for line in lines)

@@ -63,7 +63,7 @@ def test_aliases_become_redirect_pages_and_redirects_lines(make_site, build_at):
     build_at(root)
     output = root / "output"
     assert (output / "_redirects").read_text(encoding="utf-8") == (
-        "# Old addresses and where they moved: written by sitegen from front matter `aliases`.\n"
+        "# Old addresses and where they moved (front matter `aliases`), and short links (/go/): written by sitegen.\n"
         "/2019/01/a/  /posts/a/  301\n"
         "/  p=12  /posts/a/  301\n"
         "/a.html  /posts/a/  301\n"

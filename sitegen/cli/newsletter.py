@@ -223,6 +223,23 @@ def _print_summary(summary) -> None:
                    "(`send --resend-in-doubt` sends it again)")
 
 
+@newsletter_group.command("texts")
+@source_option
+@click.argument("issue")
+@now_option
+def texts_command(source: Path, issue: str, now: dt.datetime | None) -> None:
+    """Print one text message (at most 160 characters) for each item of ISSUE (slug or file), each with its
+    short link (/go/<code>/, tagged utm_source=sms), to paste into your texting tool. The same short
+    links fit printed flyers."""
+    from ..redirects import text_message
+
+    site, _, found = _find_issue(source, issue, build_time(load_config(source), now), drafts=True)
+    if not found.items:
+        click.echo(f"{found.source_path} carries no items: nothing to text")
+    for item in found.items:
+        click.echo(text_message(site, item))
+
+
 @newsletter_group.command("status")
 @source_option
 @click.argument("issue", required=False)
