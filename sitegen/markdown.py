@@ -15,7 +15,6 @@ from markdown.blockparser import BlockParser
 from markdown.extensions import Extension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
-from .highlight import HighlightExtension, SuperFencesExtension
 from .lists import ListIndentExtension
 
 # A link to another content file is written into the HTML as this scheme plus the target's
@@ -168,7 +167,12 @@ EXTENSION_CONFIGS = {
 }
 
 
-_EXTENSION_CLASSES = {"pymdownx.highlight": HighlightExtension, "pymdownx.superfences": SuperFencesExtension}
+def _extension_classes() -> dict:
+    """sitegen's own versions of two pymdownx extensions (highlight.py). Imported when the first
+    converter is made: a rebuild that parses nothing never loads pymdownx (15 ms)."""
+    from .highlight import HighlightExtension, SuperFencesExtension
+
+    return {"pymdownx.highlight": HighlightExtension, "pymdownx.superfences": SuperFencesExtension}
 
 
 @dataclass(frozen=True)
@@ -250,7 +254,9 @@ class MarkdownRenderer:
 
         # Built from their modules, not by name: a name makes Python-Markdown scan every installed
         # package's entry points first (importing importlib.metadata), a tenth of a small rebuild.
-        extensions = [_EXTENSION_CLASSES.get(name, importlib.import_module(name).makeExtension)(**configs.get(name, {})) for name in EXTENSIONS]
+        own = _extension_classes()
+        extensions = [own.get(name) or importlib.import_module(name).makeExtension for name in EXTENSIONS]
+        extensions = [make(**configs.get(name, {})) for make, name in zip(extensions, EXTENSIONS, strict=True)]
         converter = _ScreenedMarkdown if screened else python_markdown.Markdown
         self._md = converter(extensions=[*extensions, ListIndentExtension(), _InternalLinkExtension()], output_format="html")
         self._links: _InternalLinks = self._md.treeprocessors["sitegen_internal_links"]
