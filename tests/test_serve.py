@@ -245,6 +245,23 @@ def test_ctrl_c_stops_cleanly(make_site):
         urllib.request.urlopen(url + "/", timeout=2)
 
 
+def test_ctrl_c_stops_it_even_when_started_with_sigint_ignored(make_site):
+    """A script's background job (`cmd &` without job control) starts with SIGINT ignored, which Python
+    keeps: the server must still stop on Ctrl-C (CI ran this suite that way and two servers never stopped)."""
+    root = make_site(SITE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "serve", "--source", str(root), "--port", "0", "--now", NOW.isoformat()],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        while not (line := process.stdout.readline()).startswith("Serving "):
+            assert line, process.stderr.read()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=TIMEOUT) == 0
+    finally:
+        process.kill()
+
+
 def test_a_port_in_use_is_a_clear_error_that_leaves_nothing_behind(make_site, tmp_path):
     import socket
 

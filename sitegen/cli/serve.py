@@ -57,8 +57,11 @@ def serve_command(
         if error.errno == errno.EADDRINUSE:
             hint = f" (is another `sitegen serve` running? Stop it, or choose another port: --port {port + 1 if port else 8001})"
         raise click.UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}") from None
-    # A service manager's stop (SIGTERM) ends the server as cleanly as Ctrl-C does.
+    # A service manager's stop (SIGTERM) ends the server as cleanly as Ctrl-C does; and Ctrl-C (SIGINT)
+    # stops it even when it was started by a process that ignores SIGINT (a script's background job,
+    # nohup), which Python would otherwise keep ignoring.
     signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for warning in server.cache_warnings:
         warn(warning)
     click.echo(f"Building the site for {server.url}/ ...")
