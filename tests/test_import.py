@@ -190,6 +190,7 @@ def test_a_jekyll_site_becomes_a_site(tmp_path):
     assert "content/posts/2023-01-14-hello-sourdough.md:28: {% include %}: Liquid, Jekyll's template language" in written.report
     assert "content/posts/2023-03-02-rye-bread.md:18: {% if %}: Liquid" in written.report
     assert "jekyll/index.md: a home page, list of posts or error page: sitegen makes its own; not imported" in written.report
+    assert "jekyll/_recipes/: a collection of 1 document: sitegen has no collections, so they were not imported" in written.report
     result = built(site)
     assert [str(w) for w in result.warnings] == []
     output = site / "output"

@@ -27,6 +27,8 @@ STYLES = {
 POST_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown|mdown|mkd|html)$")
 PAGE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".html")
 SKIPPED = ("node_modules", "vendor", "_site", ".jekyll-cache", ".sass-cache", ".bundle")
+JEKYLL_FOLDERS = ("_posts", "_drafts", "_layouts", "_includes", "_sass", "_data", "_plugins")
+"""Folders Jekyll itself reads: posts and drafts are imported; templates, styles, data and plugins have no content."""
 MAPPED = {"title", "date", "last_modified_at", "modified", "updated", "excerpt", "description", "tags", "tag", "categories", "category",
           "author", "image", "published", "slug", "permalink", "redirect_from", "layout", "draft", "redirect_to", "lang"}
 
@@ -96,6 +98,15 @@ def read_jekyll(folder: Path, shown_as: str, *, site_url: str | None = None, aut
         item = Item("page", f"content/pages/{slug}.md", mapped, body, _old_urls(old, front))
         raw.append((item, path, name, path.suffix, _variables(config, front)))
         counts["drafts (draft: true)" if mapped.get("draft") else "pages"] += 1
+
+    for child in sorted(folder.iterdir()):
+        if child.is_dir() and child.name.startswith("_") and child.name not in JEKYLL_FOLDERS and child.name not in SKIPPED:
+            documents = [p for p in files_under(child) if p.suffix in PAGE_SUFFIXES]
+            if documents:  # a collection (_recipes/): nothing of sitegen's holds it, and it must not vanish unsaid
+                notes.append(Note(f"{shown_as}/{child.name}/", None, (
+                    f"a collection of {len(documents)} document{'s' if len(documents) != 1 else ''}: sitegen has no collections, "
+                    "so they were not imported; copy them into content/pages/ (or content/posts/ with a date) by hand"
+                )))
 
     files = static_files(folder, "/", SKIPPED)
     copied = {old: "/" + new.removeprefix("content/") for old, new, _ in files}
