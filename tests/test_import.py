@@ -230,7 +230,7 @@ def test_a_jekyll_site_becomes_a_site(tmp_path):
 def test_a_hugo_site_becomes_a_site(tmp_path):
     site, (result, written) = imported(tmp_path, "hugo")
     assert result.counts == {
-        "posts": 2, "drafts (draft: true)": 1, "pages": 1, "page bundles (their pictures copied)": 1,
+        "posts": 2, "drafts (draft: true)": 1, "pages": 2, "page bundles (their pictures copied)": 1,
         "pictures and files copied to content/static/": 3,
     }
     assert "content/posts/2024-06-14-summer-berries.md:31: {{% notice %}}: a Hugo shortcode sitegen has no equivalent for" in written.report
@@ -244,6 +244,7 @@ def test_a_hugo_site_becomes_a_site(tmp_path):
         "/2024/06/old-berries/": "/posts/summer-berries/",
         "/2024/05/market-day/": "/posts/market-day/",
         "/about-us/": "/about/",
+        "/reach-us/": "/contact/",  # JSON front matter, Hugo's third kind
     })
     ids = {"https://greengrocer.example/2024/06/summer-berries/", "https://greengrocer.example/2024/05/market-day/"}
     assert feed_ids(output) == {"atom.xml": ids, "rss.xml": ids}  # Hugo's RSS guid is the permalink

@@ -4,6 +4,7 @@ written as text, and the pictures and downloads copied into content/static/."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import tomllib
 import zoneinfo
@@ -44,7 +45,7 @@ def _line_in(message: str) -> int | None:
 
 def read_front(path: Path, shown_as: str) -> tuple[dict, str, int] | None:
     """(front matter, body, the line the body starts on) of a content file, or None when it has none.
-    YAML between --- lines (Jekyll, Hugo) or TOML between +++ lines (Hugo)."""
+    YAML between --- lines (Jekyll, Hugo), TOML between +++ lines (Hugo), or a JSON object (Hugo)."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -62,6 +63,15 @@ def read_front(path: Path, shown_as: str) -> tuple[dict, str, int] | None:
             raise SitegenError([Problem(shown_as, line or 1, message=f"invalid TOML front matter: {str(error).split(' (at')[0]}")]) from None
         body_start = 3 + end.end() + 1
         return front, text[body_start:], text.count("\n", 0, body_start) + 1
+    if text.startswith("{"):  # Hugo's JSON front matter: an object, then the body
+        try:
+            front, end = json.JSONDecoder().raw_decode(text)
+        except json.JSONDecodeError as error:
+            raise SitegenError([Problem(shown_as, error.lineno, message=f"invalid JSON front matter: {error.msg}")]) from None
+        if not isinstance(front, dict):
+            return None
+        body = text[end:].lstrip(" \t").removeprefix("\n")
+        return front, body, text.count("\n", 0, len(text) - len(body)) + 1
     if not text.startswith("---"):
         return None
     front_text, body, body_line = split_front_matter(text, shown_as)
