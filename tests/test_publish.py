@@ -355,3 +355,22 @@ def test_the_key_may_come_from_the_ssh_agent_or_as_text(sshd, tmp_path, home):
     www = tmp_path / "by-text"
     ok(run(site, Place(f"sftp://{sshd.user}@127.0.0.1:{sshd.port}{www}", {"SITEGEN_SSH_KEY": sshd.user_key.read_text()}, folder=www), home))
     assert (www / "index.html").read_bytes() == (site / "output" / "index.html").read_bytes()
+
+
+def test_a_second_publish_of_the_same_site_waits_its_turn_and_changes_nothing(tmp_path, home):
+    from sitegen.files import hold_lock
+
+    site = small_site(tmp_path)
+    www = tmp_path / "www"
+    www.mkdir()
+    place = Place(f"file://{www}", folder=www)
+    (site / ".sitegen-cache").mkdir(exist_ok=True)
+    held = hold_lock(site / ".sitegen-cache/publish.lock")  # a publish of this site is running
+    try:
+        message = one_error(run(site, place, home))
+    finally:
+        os.close(held)
+    assert message == f"{site / '.sitegen-cache/publish.lock'}: another `sitegen publish` of this site is running: wait for it to finish, then publish again"
+    assert place.files() == {}
+    ok(run(site, place, home))  # once it has finished
+    assert "index.html" in place.files()

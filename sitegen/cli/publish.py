@@ -14,9 +14,10 @@ from pathlib import Path
 import click
 
 from ..build import OUTPUT_DIR, PRIVATE_DIR
-from ..cache import CACHE_DIR, DiskCache
+from ..cache import CACHE_DIR, DiskCache, prepare_cache_folder
 from ..config import CONFIG_FILE, load_config
 from ..errors import Problem, SitegenError
+from ..files import hold_lock
 from ..hosting import PUBLISH_SECRETS, Destination, parse_destination
 from ..media import media_of
 from ..publish import Access, open_store
@@ -28,6 +29,10 @@ from .ping import announce_pending
 
 LISTED = 30
 """A publish names each file it uploaded or deleted up to this many; past it, counts only."""
+
+
+PUBLISH_LOCK = "publish.lock"
+"""In the cache folder: held by the publish running for the site."""
 
 
 @click.command("publish")
@@ -49,6 +54,12 @@ def publish_command(
     destination = _destination(to, config.publish.to)
     output_dir = output if output is not None else source / OUTPUT_DIR
     _check_apart(destination, source, output_dir)
+    # One publish of a site at a time (a scheduled one and a manual one): two would write the
+    # destination's manifest over each other. Released when the process ends.
+    prepare_cache_folder(source / CACHE_DIR)
+    lock = hold_lock(source / CACHE_DIR / PUBLISH_LOCK)
+    if lock is None and sys.platform != "win32":
+        raise SitegenError([Problem(str(source / CACHE_DIR / PUBLISH_LOCK), message="another `sitegen publish` of this site is running: wait for it to finish, then publish again")])
     started = time.perf_counter()
     result = run_build(source, output, drafts, future, base_url, now, no_cache, jobs)
     cache = None if no_cache else DiskCache(source / CACHE_DIR, variant="publish")
