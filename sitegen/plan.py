@@ -290,11 +290,10 @@ def plan_outputs(
     add(Output("robots.txt", "/robots.txt", "robots", ("robots.txt",)))
     add(Output("sitemap.xml", "/sitemap.xml", "sitemap", ("sitemap.xml",), entries=_sitemap_entries(outputs)))
     redirects = build_redirects(site)
-    sources = {item.url: item.source_path for items in (site.posts, site.pages, site.offers) for item in items}
     for redirect in redirects:
         if redirect.url:  # an alias with a query has no page of its own: _redirects has it
             url = unquote(redirect.url)  # as on disk, where a server looks for it
-            add(Output(path_of(url), url, "redirect", ("redirect.html",), item=redirect, source_path=sources[redirect.target.split("?", 1)[0]]))
+            add(Output(path_of(url), url, "redirect", ("redirect.html",), item=redirect, source_path=redirect.source_path))
     if redirects:
         add(Output("_redirects", "/_redirects", "redirects", item=redirects))
     # For hosts that deploy from git: `_headers` gives feeds their types (Netlify, Cloudflare Pages),

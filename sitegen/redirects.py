@@ -33,6 +33,8 @@ class Redirect:
     """The item's absolute URL, for the redirect page's canonical link."""
     title: str
     """The item's title, for the redirect page's visible link."""
+    source_path: str
+    """The item's content file: the redirect page's output is named after it in messages."""
 
 
 def alias_url(alias: str) -> str:
@@ -72,7 +74,7 @@ def check_aliases(documents: list[Document], urls: dict[str, str], root: Path, p
 def build_redirects(site: Site) -> tuple[Redirect, ...]:
     """Every alias of every built item, and every short link (short_linked()), by alias."""
     found = [
-        Redirect(alias, "" if "?" in alias else alias_url(alias), item.url, item.permalink, item.title)
+        Redirect(alias, "" if "?" in alias else alias_url(alias), item.url, item.permalink, item.title, item.source_path)
         for items in (site.posts, site.pages, site.offers)
         for item in items
         for alias in item.aliases
@@ -84,7 +86,8 @@ def build_redirects(site: Site) -> tuple[Redirect, ...]:
             raise SitegenError([Problem(item.source_path, message=f"its short link /go/{code}/ is {codes[code].source_path}'s too", hint="rename one of the two files")])
         codes[code] = item
         path = f"{SHORT_LINKS}{code}/"
-        found.append(Redirect(path, path, tagged(item.url, source="sms", medium="text", campaign=item.slug), item.permalink, item.title))
+        target = tagged(item.url, source="sms", medium="text", campaign=item.slug)
+        found.append(Redirect(path, path, target, item.permalink, item.title, item.source_path))
     return tuple(sorted(found, key=lambda redirect: redirect.alias))
 
 
