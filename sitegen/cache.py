@@ -25,6 +25,11 @@ SHARDS = 16
 """Entries kept per content file are split by source path into this many files of each kind, so a
 build that re-parsed one file rewrites two small files, not all of them (70 MB for 10,000 posts)."""
 FORMAT = 8
+SHARED_FILES, DERIVED_FILES = "files", "derived"
+"""How the files kept per content file are named (files-NN.pickle, derived-NN.pickle): those of memos
+that are the same under any settings and base URL, and the rest."""
+SHARED_FILE = "shared.pickle"
+"""What shared memos keep that is not per content file."""
 BUILD_FILE = "build.pickle"
 """What is saved that is not kept per content file (render records, written files, QR codes, settings)."""
 
@@ -181,7 +186,7 @@ class DiskCache:
 
     def _location(self, name: str) -> Path:
         """Where the cache file `name` is kept: in the folder if it is shared, else in the variant's subfolder."""
-        shared = name.startswith("files-") or name == "shared.pickle"
+        shared = name.startswith(SHARED_FILES + "-") or name == SHARED_FILE
         return self.folder / name if self.variant is None or shared else self.folder / self.variant / name
 
 
@@ -196,8 +201,8 @@ def _type_of(kind: type, field: dataclasses.Field) -> type:
 def _file_of(memo_type: type, field: dataclasses.Field) -> str:
     """The cache file a field is kept in; for a per-file field, the start of its files' names."""
     if is_per_file(field):
-        return "files" if is_shared(memo_type) else "derived"
-    return "shared.pickle" if is_shared(memo_type) else BUILD_FILE
+        return SHARED_FILES if is_shared(memo_type) else DERIVED_FILES
+    return SHARED_FILE if is_shared(memo_type) else BUILD_FILE
 
 
 def _saved_fields(kind: type) -> list[tuple[str, type, dataclasses.Field]]:
@@ -250,7 +255,7 @@ def files_of(source_path: str) -> tuple[str, str]:
     """The two cache files that keep what is kept for one content file: its parsed document's, and
     what the build made of it."""
     suffix = _shard_suffix(zlib.crc32(source_path.encode("utf-8")) % SHARDS)
-    return "files" + suffix, "derived" + suffix
+    return SHARED_FILES + suffix, DERIVED_FILES + suffix
 
 
 def _shard_suffix(shard: int) -> str:
