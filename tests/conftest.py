@@ -190,6 +190,12 @@ def browser(chromium_path):
         instance.close()
 
 
+def is_redirect_page(soup) -> bool:
+    """Whether a built page only sends the browser on (an old address, a short link): not a page of the
+    site to check for its head, landmarks and feeds (tests/test_redirects.py checks those pages)."""
+    return soup.find("meta", attrs={"http-equiv": "refresh"}) is not None
+
+
 def watch_problems(page) -> list[str]:
     """A list that fills with every console error, page error, failed request and HTTP error of page."""
     problems: list[str] = []

@@ -24,7 +24,7 @@ import yaml
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from .conftest import DEMO_NOW, REPO
+from .conftest import DEMO_NOW, REPO, is_redirect_page
 
 SITEMAP_XSD = Path(__file__).resolve().parent / "schemas" / "sitemap-0.9.xsd"
 
@@ -231,7 +231,7 @@ def pages(demo_output) -> dict[str, BeautifulSoup]:
     parsed = {}
     for file in sorted(demo_output.rglob("*.html")):
         soup = BeautifulSoup(file.read_bytes(), "lxml")
-        if soup.find("meta", attrs={"http-equiv": "refresh"}) is None:
+        if not is_redirect_page(soup):
             parsed[url_of(demo_output, file)] = soup
     assert "/" in parsed, "the demo build wrote no home page"
     return parsed
